@@ -1,6 +1,32 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Detector.Engine.Models;
+using Detector.Engine.Scoring;
+using Detector.Server.Api;
+using Detector.Server.Hosting;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--models"] = "Models:Directory",
+    ["--provider"] = "Inference:ExecutionProvider",
+});
+builder.AddDetector();
+
+WebApplication app = builder.Build();
+try
+{
+    // Load every model now: a broken manifest or model stops start-up with a message naming the file and the field.
+    app.Services.GetRequiredService<ModelHost>();
+}
+catch (ManifestException ex)
+{
+    ServerLog.CannotStart(app.Logger, ex.Message);
+    Console.Error.WriteLine($"Detector cannot start: {ex.Message}");
+    return 2;
+}
+
+app.MapDetector();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the in-process test host.</summary>
 public partial class Program;

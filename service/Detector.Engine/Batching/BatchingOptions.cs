@@ -1,0 +1,85 @@
+namespace Detector.Engine.Batching;
+
+/// <summary>Dynamic batching settings; every field can be overridden per model under Batching:Models:NAME.</summary>
+public sealed class BatchingOptions
+{
+    public const string SectionName = "Batching";
+
+    /// <summary>Images that may wait per model before admission fails with RESOURCE_EXHAUSTED. Default 256.</summary>
+    public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>
+    /// Longest time the oldest waiting image is held to fill a batch when a burst is arriving or the model is busy.
+    /// A lone image reaching an idle model never waits. Default 2 ms.
+    /// </summary>
+    public double MaxDelayMilliseconds { get; set; } = 2;
+
+    /// <summary>Concurrent batches per model, one in flight per instance. Default 1 (on 2 cores one batch uses both).</summary>
+    public int Instances { get; set; } = 1;
+
+    /// <summary>
+    /// Batch sizes to pad to (for GPUs, where every new shape costs a slow first run). Empty = no padding.
+    /// Each size is warmed up before health reports serving.
+    /// </summary>
+    public IList<int> PadToSizes { get; } = [];
+
+    /// <summary>Overrides per model name.</summary>
+    public IDictionary<string, ModelBatchingOverrides> Models { get; } = new Dictionary<string, ModelBatchingOverrides>(StringComparer.Ordinal);
+
+    /// <summary>The effective settings for one model.</summary>
+    public ModelBatchingSettings For(string model, int maxBatchSize)
+    {
+        Models.TryGetValue(model, out ModelBatchingOverrides? o);
+        int[] pad = (o?.PadToSizes is { Count: > 0 } p ? p : PadToSizes).Where(s => s > 0).Distinct().Order().ToArray();
+        int max = Math.Min(maxBatchSize, o?.MaxBatchSize ?? maxBatchSize);
+        if (pad.Length > 0 && pad[^1] < max)
+        {
+            // Every batch must fit a padded size: the largest declared size caps the batch.
+            max = pad[^1];
+        }
+
+        pad = pad.Where(s => s <= maxBatchSize).ToArray();
+        return new ModelBatchingSettings(
+            Math.Max(1, o?.QueueCapacity ?? QueueCapacity),
+            TimeSpan.FromMilliseconds(Math.Max(0, o?.MaxDelayMilliseconds ?? MaxDelayMilliseconds)),
+            Math.Max(1, o?.Instances ?? Instances),
+            Math.Max(1, max),
+            pad);
+    }
+}
+
+/// <summary>Per-model overrides; unset fields take the global value.</summary>
+public sealed class ModelBatchingOverrides
+{
+    public int? QueueCapacity { get; set; }
+
+    public double? MaxDelayMilliseconds { get; set; }
+
+    public int? Instances { get; set; }
+
+    /// <summary>Lower than the manifest's maxBatchSize, for example 1 to switch batching off.</summary>
+    public int? MaxBatchSize { get; set; }
+
+    public IList<int> PadToSizes { get; } = [];
+}
+
+/// <summary>Resolved batching settings of one model.</summary>
+public sealed record ModelBatchingSettings(int QueueCapacity, TimeSpan MaxDelay, int Instances, int MaxBatchSize, int[] PadToSizes)
+{
+    /// <summary>The tensor batch size actually run for <paramref name="count"/> images.</summary>
+    public int PaddedSize(int count)
+    {
+        foreach (int size in PadToSizes)
+        {
+            if (size >= count)
+            {
+                return size;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Batch sizes to warm up: the padded sizes, or 1 and the maximum.</summary>
+    public IReadOnlyList<int> WarmUpSizes => PadToSizes.Length > 0 ? PadToSizes : MaxBatchSize == 1 ? [1] : [1, MaxBatchSize];
+}

@@ -1,0 +1,499 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Detector.Engine.Inference;
+using Detector.Engine.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Detector.Engine.Batching;
+
+/// <summary>
+/// Turns concurrent single-image requests for one model into batches (a dynamic batcher in the manner of Triton's).
+/// <list type="bullet">
+/// <item>The queue is bounded in images: admission past <see cref="ModelBatchingSettings.QueueCapacity"/> fails at once with
+/// <see cref="QueueFullException"/>, so overload is refused instead of queued forever.</item>
+/// <item>A batch runs as soon as it is full; otherwise, when a burst is arriving or another instance is busy, it is topped up
+/// until the oldest image has waited <see cref="ModelBatchingSettings.MaxDelay"/>. A lone image reaching an idle model runs at once.</item>
+/// <item>Cancelled and expired requests leave the queue when that happens (not when a batch forms) and never reach the model;
+/// a batch whose images were all abandoned is not run.</item>
+/// <item>Interactive images go first, but bulk keeps a quarter of each batch (or every fourth single-image batch).</item>
+/// </list>
+/// Owns every tensor handed to <see cref="EnqueueAsync"/> and returns it to <see cref="ArrayPool{T}.Shared"/>.
+/// </summary>
+public sealed class ModelBatcher : IAsyncDisposable
+{
+    private const int BulkStarvationLimit = 3;
+
+    private readonly string _model;
+    private readonly IModelRunner _runner;
+    private readonly ModelBatchingSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Queue<BatchItem> _interactive = new();
+    private readonly Queue<BatchItem> _bulk = new();
+
+    // A doorbell, not a queue: one pending ring is enough to wake a sleeping instance.
+    private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task[] _instances;
+
+    private int _queued;
+    private int _inFlight;
+    private int _busyInstances;
+    private int _bulkSkipped;
+    private volatile bool _stopping;
+    private double _secondsPerImage = 0.01;
+
+    public ModelBatcher(string model, IModelRunner runner, ModelBatchingSettings settings, TimeProvider time, ILogger logger)
+    {
+        _model = model;
+        _runner = runner;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        _instances = new Task[settings.Instances];
+        for (int i = 0; i < _instances.Length; i++)
+        {
+            _instances[i] = Task.Run(RunInstanceAsync);
+        }
+    }
+
+    public ModelBatchingSettings Settings => _settings;
+
+    /// <summary>Images waiting (not yet in a running batch).</summary>
+    public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>Images in batches that are running.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Queues one preprocessed tensor. Throws at once when the queue is full (<see cref="QueueFullException"/>),
+    /// when stopping (<see cref="ServiceStoppingException"/>) or when already cancelled or expired. The returned task fails with
+    /// <see cref="OperationCanceledException"/> or <see cref="DeadlineExceededException"/> if the image is abandoned while it waits.
+    /// </summary>
+    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (Interlocked.Increment(ref _queued) > _settings.QueueCapacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            ArrayPool<float>.Shared.Return(tensor);
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Rejected).Inc();
+            throw new QueueFullException(_model, _settings.QueueCapacity, RetryAfter());
+        }
+
+        // Checked after counting the image, so that a drain that saw an empty queue cannot miss it (see RunInstanceAsync).
+        if (_stopping)
+        {
+            Interlocked.Decrement(ref _queued);
+            ArrayPool<float>.Shared.Return(tensor);
+            throw new ServiceStoppingException();
+        }
+
+        if (cancellationToken.IsCancellationRequested || (deadline is { } d && d <= _time.GetUtcNow()))
+        {
+            Interlocked.Decrement(ref _queued);
+            ArrayPool<float>.Shared.Return(tensor);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new DeadlineExceededException(_model);
+        }
+
+        BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
+        item.Arm(deadline, cancellationToken);
+        lock (_gate)
+        {
+            (priority == WorkPriority.Interactive ? _interactive : _bulk).Enqueue(item);
+        }
+
+        EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
+        Ring();
+        return item.Completion.Task;
+    }
+
+    /// <summary>Runs each warm-up batch size once with zero tensors, so the first real request does not pay for it.</summary>
+    public IReadOnlyList<int> WarmUp(int height, int width, int perImage)
+    {
+        foreach (int size in _settings.WarmUpSizes)
+        {
+            float[] buffer = ArrayPool<float>.Shared.Rent(size * perImage);
+            try
+            {
+                Array.Clear(buffer, 0, size * perImage);
+                _runner.Run(buffer.AsMemory(0, size * perImage), size, height, width);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+        }
+
+        return _settings.WarmUpSizes;
+    }
+
+    /// <summary>Stops admission, answers everything already accepted, then ends the instances.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        Ring();
+        await Task.WhenAll(_instances).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping = true;
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_instances).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: instances waiting for work are woken by the cancellation.
+        }
+
+        // Anything still queued after a hard stop is failed, never dropped silently.
+        lock (_gate)
+        {
+            foreach (BatchItem item in _interactive.Concat(_bulk))
+            {
+                item.Abandon(new ServiceStoppingException());
+            }
+
+            _interactive.Clear();
+            _bulk.Clear();
+        }
+
+        _shutdown.Dispose();
+    }
+
+    private TimeSpan RetryAfter()
+    {
+        double seconds = QueueDepth * Volatile.Read(ref _secondsPerImage) / _settings.Instances;
+        return TimeSpan.FromSeconds(Math.Clamp(seconds, 0.05, 10));
+    }
+
+    private void Ring() => _doorbell.Writer.TryWrite(true);
+
+    private async Task RunInstanceAsync()
+    {
+        List<BatchItem> batch = new(_settings.MaxBatchSize);
+        while (true)
+        {
+            batch.Clear();
+            TakeInto(batch, _settings.MaxBatchSize);
+            if (batch.Count == 0)
+            {
+                if (_stopping && Volatile.Read(ref _queued) == 0)
+                {
+                    Ring(); // wake the other instances so that they see the drain too
+                    return;
+                }
+
+                await _doorbell.Reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false);
+                _doorbell.Reader.TryRead(out _);
+                continue;
+            }
+
+            Interlocked.Increment(ref _busyInstances);
+            try
+            {
+                if (batch.Count < _settings.MaxBatchSize && ShouldTopUp(batch.Count))
+                {
+                    await TopUpAsync(batch).ConfigureAwait(false);
+                }
+
+                if (Volatile.Read(ref _queued) > 0)
+                {
+                    Ring(); // more is waiting: let an idle instance start on it
+                }
+
+                Execute(batch);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _busyInstances);
+            }
+        }
+    }
+
+    /// <summary>Wait for more only when it is likely to pay: a burst is arriving, or another batch of this model is running.</summary>
+    private bool ShouldTopUp(int taken) =>
+        _settings.MaxDelay > TimeSpan.Zero && !_stopping && (taken > 1 || Volatile.Read(ref _busyInstances) > 1);
+
+    private async Task TopUpAsync(List<BatchItem> batch)
+    {
+        long oldest = batch.Min(i => i.EnqueuedAt);
+        while (batch.Count < _settings.MaxBatchSize && !_stopping)
+        {
+            TimeSpan remaining = _settings.MaxDelay - _time.GetElapsedTime(oldest);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            if (Volatile.Read(ref _queued) == 0)
+            {
+                using CancellationTokenSource wait = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+                Task rung = _doorbell.Reader.WaitToReadAsync(wait.Token).AsTask();
+                Task expired = Task.Delay(remaining, _time, wait.Token);
+                await Task.WhenAny(rung, expired).ConfigureAwait(false);
+                await wait.CancelAsync().ConfigureAwait(false);
+                _doorbell.Reader.TryRead(out _);
+            }
+
+            TakeInto(batch, _settings.MaxBatchSize - batch.Count);
+        }
+    }
+
+    /// <summary>Moves up to <paramref name="room"/> waiting images into <paramref name="batch"/>, interactive first with a bulk share.</summary>
+    private void TakeInto(List<BatchItem> batch, int room)
+    {
+        if (room <= 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            bool bulkWaiting = _bulk.Count > 0;
+            int bulkShare = !bulkWaiting || _interactive.Count == 0 ? 0
+                : room > 1 ? Math.Max(1, room / 4)
+                : _bulkSkipped >= BulkStarvationLimit ? 1 : 0;
+
+            int before = batch.Count;
+            int takenBulk = Take(_bulk, batch, bulkShare);
+            Take(_interactive, batch, room - (batch.Count - before));
+            takenBulk += Take(_bulk, batch, room - (batch.Count - before));
+
+            if (bulkWaiting)
+            {
+                _bulkSkipped = takenBulk > 0 ? 0 : _bulkSkipped + 1;
+            }
+        }
+
+        EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
+    }
+
+    private int Take(Queue<BatchItem> lane, List<BatchItem> batch, int count)
+    {
+        int taken = 0;
+        while (taken < count && lane.TryDequeue(out BatchItem? item))
+        {
+            // Abandoned images are left in the lane as ghosts and skipped here.
+            if (item.TryReserve())
+            {
+                Interlocked.Decrement(ref _queued);
+                batch.Add(item);
+                taken++;
+            }
+        }
+
+        return taken;
+    }
+
+    private void Execute(List<BatchItem> batch)
+    {
+        // Last chance to drop images abandoned while the batch was being topped up.
+        int live = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].TryStart())
+            {
+                batch[live++] = batch[i];
+            }
+            else
+            {
+                batch[i].ReleaseTensor();
+            }
+        }
+
+        batch.RemoveRange(live, batch.Count - live);
+        if (live == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _inFlight, live);
+        BatchItem first = batch[0];
+        int perImage = first.TensorLength;
+        int padded = _settings.PaddedSize(live);
+        float[] buffer = ArrayPool<float>.Shared.Rent(padded * perImage);
+        try
+        {
+            long startedAt = _time.GetTimestamp();
+            for (int i = 0; i < live; i++)
+            {
+                batch[i].CopyTensorTo(buffer.AsSpan(i * perImage, perImage));
+                batch[i].QueueWait = _time.GetElapsedTime(batch[i].EnqueuedAt, startedAt);
+                EngineMetrics.QueueWait.WithLabels(_model).Observe(batch[i].QueueWait.TotalSeconds);
+            }
+
+            Array.Clear(buffer, live * perImage, (padded - live) * perImage);
+            long runStart = Stopwatch.GetTimestamp();
+            (float[] output, int per) = _runner.Run(buffer.AsMemory(0, padded * perImage), padded, first.Height, first.Width);
+            TimeSpan inference = Stopwatch.GetElapsedTime(runStart);
+
+            EngineMetrics.Inference.WithLabels(_model).Observe(inference.TotalSeconds);
+            EngineMetrics.Batches.WithLabels(_model).Inc();
+            EngineMetrics.BatchSize.WithLabels(_model).Observe(live);
+            EngineMetrics.ImagesInferred.WithLabels(_model).Inc(live);
+            Volatile.Write(ref _secondsPerImage, (0.8 * Volatile.Read(ref _secondsPerImage)) + (0.2 * inference.TotalSeconds / live));
+
+            for (int i = 0; i < live; i++)
+            {
+                batch[i].Complete(new BatchResult(output.AsSpan(i * per, per).ToArray(), batch[i].QueueWait, inference, live));
+            }
+        }
+        catch (Exception ex)
+        {
+            EngineLog.BatchFailed(_logger, ex, _model, live);
+            foreach (BatchItem item in batch)
+            {
+                item.Fail(ex);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            Interlocked.Add(ref _inFlight, -live);
+        }
+    }
+
+    /// <summary>One waiting image. State moves Queued → Reserved → Running, or to Abandoned from Queued or Reserved.</summary>
+    private sealed class BatchItem
+    {
+        private const int Queued = 0;
+        private const int Reserved = 1;
+        private const int Running = 2;
+        private const int Abandoned = 3;
+
+        private readonly ModelBatcher _owner;
+        private float[]? _tensor;
+        private int _state;
+        private CancellationTokenRegistration _cancellation;
+        private ITimer? _deadlineTimer;
+
+        public BatchItem(ModelBatcher owner, float[] tensor, int tensorLength, int height, int width, WorkPriority priority, long enqueuedAt)
+        {
+            _owner = owner;
+            _tensor = tensor;
+            TensorLength = tensorLength;
+            Height = height;
+            Width = width;
+            Priority = priority;
+            EnqueuedAt = enqueuedAt;
+        }
+
+        public TaskCompletionSource<BatchResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int TensorLength { get; }
+
+        public int Height { get; }
+
+        public int Width { get; }
+
+        public WorkPriority Priority { get; }
+
+        public long EnqueuedAt { get; }
+
+        public TimeSpan QueueWait { get; set; }
+
+        public void Arm(DateTimeOffset? deadline, CancellationToken cancellationToken)
+        {
+            if (deadline is { } d)
+            {
+                TimeSpan due = d - _owner._time.GetUtcNow();
+                _deadlineTimer = _owner._time.CreateTimer(
+                    static s =>
+                    {
+                        BatchItem self = (BatchItem)s!;
+                        self.Abandon(new DeadlineExceededException(self._owner._model));
+                    },
+                    this,
+                    due > TimeSpan.Zero ? due : TimeSpan.Zero,
+                    Timeout.InfiniteTimeSpan);
+            }
+
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(
+                    static (s, ct) => ((BatchItem)s!).Abandon(new OperationCanceledException(ct)),
+                    this);
+            }
+        }
+
+        public bool TryReserve() => Interlocked.CompareExchange(ref _state, Reserved, Queued) == Queued;
+
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Reserved) == Reserved;
+
+        public void CopyTensorTo(Span<float> destination)
+        {
+            _tensor.AsSpan(0, TensorLength).CopyTo(destination);
+            ReleaseTensor();
+        }
+
+        public void ReleaseTensor()
+        {
+            float[]? tensor = Interlocked.Exchange(ref _tensor, null);
+            if (tensor is not null)
+            {
+                ArrayPool<float>.Shared.Return(tensor);
+            }
+        }
+
+        /// <summary>Removes a waiting image (cancelled, expired, or stopping). No effect once its batch is running.</summary>
+        public void Abandon(Exception reason)
+        {
+            int previous;
+            do
+            {
+                previous = Volatile.Read(ref _state);
+                if (previous is Running or Abandoned)
+                {
+                    return;
+                }
+            }
+            while (Interlocked.CompareExchange(ref _state, Abandoned, previous) != previous);
+
+            if (previous == Queued)
+            {
+                // Still counted in the queue: free its place now; the lane keeps a ghost that Take skips.
+                Interlocked.Decrement(ref _owner._queued);
+                EngineMetrics.QueueDepth.WithLabels(_owner._model).Set(_owner.QueueDepth);
+                ReleaseTensor();
+            }
+
+            string outcome = reason is DeadlineExceededException ? EngineMetrics.Outcome.Deadline : EngineMetrics.Outcome.Cancelled;
+            EngineMetrics.Requests.WithLabels(_owner._model, outcome).Inc();
+            Cleanup();
+            if (reason is OperationCanceledException oce)
+            {
+                Completion.TrySetCanceled(oce.CancellationToken);
+            }
+            else
+            {
+                Completion.TrySetException(reason);
+            }
+        }
+
+        public void Complete(BatchResult result)
+        {
+            Cleanup();
+            Completion.TrySetResult(result);
+        }
+
+        public void Fail(Exception ex)
+        {
+            ReleaseTensor();
+            Cleanup();
+            Completion.TrySetException(ex);
+        }
+
+        private void Cleanup()
+        {
+            _cancellation.Dispose();
+            _deadlineTimer?.Dispose();
+        }
+    }
+}

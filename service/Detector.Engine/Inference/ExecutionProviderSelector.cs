@@ -1,0 +1,62 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Detector.Engine.Inference;
+
+/// <summary>What the selector decided for one session, and why.</summary>
+/// <param name="Provider">ORT provider name in use: "CUDAExecutionProvider" or "CPUExecutionProvider".</param>
+/// <param name="FallbackReason">Why CUDA was not used when it was asked for (null when nothing fell back).</param>
+public sealed record ProviderChoice(string Provider, string? FallbackReason);
+
+/// <summary>The parts of ONNX Runtime the selector touches, so that its logic is testable without a GPU.</summary>
+public interface IExecutionProviderProbe
+{
+    /// <summary>Providers compiled into the loaded native library.</summary>
+    IReadOnlyList<string> AvailableProviders();
+
+    /// <summary>Appends CUDA to the options; throws when no usable device or driver is present.</summary>
+    void AppendCuda(SessionOptions options, int deviceId);
+}
+
+/// <summary>The real probe.</summary>
+public sealed class OrtExecutionProviderProbe : IExecutionProviderProbe
+{
+    public IReadOnlyList<string> AvailableProviders() => OrtEnv.Instance().GetAvailableProviders();
+
+    public void AppendCuda(SessionOptions options, int deviceId) => options.AppendExecutionProvider_CUDA(deviceId);
+}
+
+/// <summary>Chooses CUDA or CPU for a session from configuration and what the machine offers.</summary>
+public static class ExecutionProviderSelector
+{
+    public const string Cuda = "CUDAExecutionProvider";
+    public const string Cpu = "CPUExecutionProvider";
+
+    public static ProviderChoice Apply(SessionOptions options, InferenceOptions config, IExecutionProviderProbe probe)
+    {
+        string wanted = config.ExecutionProvider.Trim().ToLowerInvariant();
+        if (wanted == "cpu")
+        {
+            return new ProviderChoice(Cpu, null);
+        }
+
+        if (wanted is not ("auto" or "cuda"))
+        {
+            throw new ArgumentException($"Inference:ExecutionProvider '{config.ExecutionProvider}' is not one of auto, cuda, cpu.");
+        }
+
+        if (!probe.AvailableProviders().Contains(Cuda))
+        {
+            return new ProviderChoice(Cpu, "this build of ONNX Runtime has no CUDA provider (CPU package); build with -p:DetectorGpu=true for CUDA");
+        }
+
+        try
+        {
+            probe.AppendCuda(options, config.DeviceId);
+            return new ProviderChoice(Cuda, null);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            return new ProviderChoice(Cpu, $"CUDA device {config.DeviceId} could not be used: {ex.Message}");
+        }
+    }
+}

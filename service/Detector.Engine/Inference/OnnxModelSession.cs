@@ -1,0 +1,144 @@
+using Detector.Engine.Models;
+using Detector.Imaging.Preprocessing;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Detector.Engine.Inference;
+
+/// <summary>
+/// One ONNX Runtime session for one model, created once and shared: <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// is thread-safe, so every batcher instance of the model runs through it. Uses the OrtValue API over caller-owned buffers (no copies).
+/// </summary>
+public sealed class OnnxModelSession : IModelRunner, IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+
+    public OnnxModelSession(ModelDefinition model, InferenceOptions options, IExecutionProviderProbe probe)
+    {
+        Model = model;
+        ModelManifest manifest = model.Manifest;
+        using SessionOptions sessionOptions = new()
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = options.InterOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        Provider = ExecutionProviderSelector.Apply(sessionOptions, options, probe);
+
+        try
+        {
+            _session = new InferenceSession(manifest.ModelPath, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ManifestException(manifest.ManifestPath, "file", $"ONNX Runtime cannot load '{Path.GetFileName(manifest.ModelPath)}': {ex.Message}", ex);
+        }
+
+        try
+        {
+            Validate(manifest);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
+        _inputNames = [manifest.InputName];
+        _outputNames = [manifest.Output.Name];
+    }
+
+    public ModelDefinition Model { get; }
+
+    public ProviderChoice Provider { get; }
+
+    /// <summary>
+    /// Runs one batch. <paramref name="input"/> holds <paramref name="batchSize"/> tensors of
+    /// <paramref name="height"/> × <paramref name="width"/> back to back. Returns the output flattened, and how many values belong to each image.
+    /// </summary>
+    public (float[] Output, int PerImage) Run(Memory<float> input, int batchSize, int height, int width)
+    {
+        PreprocessRecipe recipe = Model.Manifest.Recipe;
+        int channels = recipe.Channels;
+        long[] shape = recipe.Layout == TensorLayout.Nchw
+            ? [batchSize, channels, height, width]
+            : [batchSize, height, width, channels];
+        int length = checked(batchSize * channels * height * width);
+
+        using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input[..length], shape);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [inputValue], _outputNames);
+        OrtValue output = outputs[0];
+        ReadOnlySpan<float> values = output.GetTensorDataAsSpan<float>();
+        long[] outShape = output.GetTensorTypeAndShape().Shape;
+        if (outShape.Length == 0 || outShape[0] != batchSize || values.Length % batchSize != 0)
+        {
+            throw new InvalidOperationException($"Model '{Model.Name}' returned output shape [{string.Join(",", outShape)}] for a batch of {batchSize}.");
+        }
+
+        return (values.ToArray(), values.Length / batchSize);
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>Checks the manifest against the graph, so that a mismatch stops start-up rather than failing requests.</summary>
+    private void Validate(ModelManifest manifest)
+    {
+        if (!_session.InputMetadata.TryGetValue(manifest.InputName, out NodeMetadata? input))
+        {
+            throw new ManifestException(manifest.ManifestPath, "input.name", $"the model has no input '{manifest.InputName}' (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
+        }
+
+        if (input.ElementDataType != TensorElementType.Float)
+        {
+            throw new ManifestException(manifest.ManifestPath, "input.name", $"input '{manifest.InputName}' is {input.ElementDataType}; only float32 inputs are supported");
+        }
+
+        if (!_session.OutputMetadata.ContainsKey(manifest.Output.Name))
+        {
+            throw new ManifestException(manifest.ManifestPath, "output.name", $"the model has no output '{manifest.Output.Name}' (outputs: {string.Join(", ", _session.OutputMetadata.Keys)})");
+        }
+
+        int[] dims = input.Dimensions;
+        if (dims.Length != 4)
+        {
+            throw new ManifestException(manifest.ManifestPath, "input.name", $"input '{manifest.InputName}' has rank {dims.Length}; a 4-D image tensor is required");
+        }
+
+        PreprocessRecipe recipe = manifest.Recipe;
+        bool nchw = recipe.Layout == TensorLayout.Nchw;
+        (int c, int h, int w) = nchw ? (dims[1], dims[2], dims[3]) : (dims[3], dims[1], dims[2]);
+        if (c > 0 && c != recipe.Channels)
+        {
+            throw new ManifestException(manifest.ManifestPath, "input.colorOrder", $"the model expects {c} channels but the recipe produces {recipe.Channels} (layout {recipe.Layout})");
+        }
+
+        if (recipe.ResizeMode != ResizeMode.None)
+        {
+            if (h > 0 && h != recipe.Height)
+            {
+                throw new ManifestException(manifest.ManifestPath, "input.height", $"the model's input height is {h}, the manifest says {recipe.Height}");
+            }
+
+            if (w > 0 && w != recipe.Width)
+            {
+                throw new ManifestException(manifest.ManifestPath, "input.width", $"the model's input width is {w}, the manifest says {recipe.Width}");
+            }
+        }
+
+        if (dims[0] > 0 && manifest.MaxBatchSize > dims[0])
+        {
+            throw new ManifestException(manifest.ManifestPath, "maxBatchSize", $"the model's batch dimension is fixed at {dims[0]}; set maxBatchSize to at most {dims[0]}");
+        }
+    }
+}

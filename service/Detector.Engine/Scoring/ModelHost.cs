@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Detector.Engine.Batching;
+using Detector.Engine.Inference;
+using Detector.Engine.Models;
+using Detector.Engine.Telemetry;
+using Detector.Imaging.Preprocessing;
+using Microsoft.Extensions.Logging;
+
+namespace Detector.Engine.Scoring;
+
+/// <summary>A model ready to serve: its manifest, its one ONNX session and its batcher.</summary>
+public sealed class LoadedModel
+{
+    internal LoadedModel(ModelDefinition definition, OnnxModelSession session, ModelBatcher batcher)
+    {
+        Definition = definition;
+        Session = session;
+        Batcher = batcher;
+    }
+
+    public ModelDefinition Definition { get; }
+
+    public ModelManifest Manifest => Definition.Manifest;
+
+    public string Name => Definition.Name;
+
+    /// <summary>ORT provider actually in use for this model.</summary>
+    public string ExecutionProvider => Session.Provider.Provider;
+
+    public ModelBatchingSettings Batching => Batcher.Settings;
+
+    internal OnnxModelSession Session { get; }
+
+    internal ModelBatcher Batcher { get; }
+}
+
+/// <summary>
+/// Loads every model once at start-up (sessions are expensive), owns their batchers, warms them up, and drains them on stop.
+/// Construction throws <see cref="ManifestException"/> for any broken manifest or model, naming the file and the field.
+/// </summary>
+public sealed class ModelHost : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, LoadedModel> _byName;
+    private volatile bool _ready;
+    private volatile bool _draining;
+
+    public ModelHost(
+        IReadOnlyList<ModelDefinition> definitions,
+        InferenceOptions inference,
+        BatchingOptions batching,
+        IExecutionProviderProbe probe,
+        TimeProvider time,
+        ILogger<ModelHost> logger)
+    {
+        _logger = logger;
+        List<LoadedModel> models = [];
+        try
+        {
+            foreach (ModelDefinition definition in definitions)
+            {
+                OnnxModelSession session = new(definition, inference, probe);
+                LogProvider(definition, session.Provider, inference);
+                ModelBatchingSettings settings = batching.For(definition.Name, definition.Manifest.MaxBatchSize);
+                ModelBatcher batcher = new(definition.Name, session, settings, time, logger);
+                models.Add(new LoadedModel(definition, session, batcher));
+                EngineLog.ModelLoaded(_logger, definition.Name, definition.Manifest.Version, definition.Manifest.Task.ToWireName(), session.Provider.Provider, settings.MaxBatchSize, definition.FileSha256);
+            }
+        }
+        catch
+        {
+            foreach (LoadedModel loaded in models)
+            {
+                loaded.Batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                loaded.Session.Dispose();
+            }
+
+            throw;
+        }
+
+        Models = models;
+        _byName = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        Defaults = models.Where(m => m.Manifest.IsDefault).ToArray();
+    }
+
+    public IReadOnlyList<LoadedModel> Models { get; }
+
+    public IReadOnlyList<LoadedModel> Defaults { get; }
+
+    /// <summary>True once every model is warmed up, until a drain starts.</summary>
+    public bool IsReady => _ready;
+
+    public bool IsDraining { get => _draining; private set => _draining = value; }
+
+    public bool TryGet(string name, out LoadedModel model) => _byName.TryGetValue(name, out model!);
+
+    /// <summary>Runs every warm-up batch size of every model once; then the host reports ready.</summary>
+    public void WarmUp()
+    {
+        foreach (LoadedModel model in Models)
+        {
+            long start = Stopwatch.GetTimestamp();
+            PreprocessRecipe recipe = model.Manifest.Recipe;
+            (int height, int width) = recipe.ResizeMode == ResizeMode.None ? (64, 64) : (recipe.Height, recipe.Width);
+            IReadOnlyList<int> sizes = model.Batcher.WarmUp(height, width, recipe.Channels * height * width);
+            EngineLog.WarmedUp(_logger, model.Name, string.Join(",", sizes), Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        _ready = !IsDraining;
+    }
+
+    /// <summary>Stops admission at once: health goes NOT_SERVING and new images are refused as UNAVAILABLE.</summary>
+    public void BeginDrain()
+    {
+        IsDraining = true;
+        _ready = false;
+    }
+
+    /// <summary>Stops admission on every model and answers everything already accepted.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        EngineLog.Draining(_logger, Models.Sum(m => m.Batcher.QueueDepth), Models.Sum(m => m.Batcher.InFlight));
+        await Task.WhenAll(Models.Select(m => m.Batcher.DrainAsync(cancellationToken))).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ready = false;
+        foreach (LoadedModel model in Models)
+        {
+            await model.Batcher.DisposeAsync().ConfigureAwait(false);
+            model.Session.Dispose();
+        }
+    }
+
+    private void LogProvider(ModelDefinition definition, ProviderChoice choice, InferenceOptions inference)
+    {
+        if (choice.FallbackReason is null)
+        {
+            EngineLog.ProviderChosen(_logger, definition.Name, choice.Provider, $"Inference:ExecutionProvider={inference.ExecutionProvider}");
+        }
+        else if (inference.ExecutionProvider.Equals("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            EngineLog.ProviderFallback(_logger, definition.Name, choice.Provider, choice.FallbackReason);
+        }
+        else
+        {
+            EngineLog.ProviderChosen(_logger, definition.Name, choice.Provider, choice.FallbackReason);
+        }
+    }
+}

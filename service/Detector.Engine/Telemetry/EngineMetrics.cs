@@ -1,0 +1,57 @@
+using Prometheus;
+
+namespace Detector.Engine.Telemetry;
+
+/// <summary>
+/// Prometheus metrics of the engine, named in the spirit of Triton's (per model, few label values).
+/// Average batch size = rate(detector_images_inferred_total) / rate(detector_batches_total).
+/// detector_queue_depth is the autoscaling signal.
+/// </summary>
+public static class EngineMetrics
+{
+    /// <summary>Request outcomes (label "outcome").</summary>
+    public static class Outcome
+    {
+        public const string Success = "success";
+        public const string Rejected = "rejected";
+        public const string Cancelled = "cancelled";
+        public const string Deadline = "deadline";
+        public const string Invalid = "invalid";
+        public const string Failed = "failed";
+    }
+
+    private static readonly double[] SecondsBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
+
+    public static readonly Counter Requests = Metrics.CreateCounter(
+        "detector_requests_total", "Images requested for scoring, by model and outcome.", "model", "outcome");
+
+    public static readonly Counter ImagesInferred = Metrics.CreateCounter(
+        "detector_images_inferred_total", "Images that went through a model (padding excluded).", "model");
+
+    public static readonly Counter Batches = Metrics.CreateCounter(
+        "detector_batches_total", "Batches executed.", "model");
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "detector_queue_depth", "Images waiting in the model's queue.", "model");
+
+    public static readonly Histogram QueueWait = Metrics.CreateHistogram(
+        "detector_queue_wait_seconds", "Time an image waited in the model's queue.", new HistogramConfiguration { LabelNames = ["model"], Buckets = SecondsBuckets });
+
+    public static readonly Histogram Inference = Metrics.CreateHistogram(
+        "detector_inference_seconds", "ONNX Runtime time per batch.", new HistogramConfiguration { LabelNames = ["model"], Buckets = SecondsBuckets });
+
+    public static readonly Histogram BatchSize = Metrics.CreateHistogram(
+        "detector_batch_size", "Images per executed batch (padding excluded).", new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128] });
+
+    public static readonly Histogram Decode = Metrics.CreateHistogram(
+        "detector_decode_seconds", "Time to identify and decode one image.", new HistogramConfiguration { Buckets = SecondsBuckets });
+
+    public static readonly Histogram Preprocess = Metrics.CreateHistogram(
+        "detector_preprocess_seconds", "Time to resize and normalise one image for one model.", new HistogramConfiguration { Buckets = SecondsBuckets });
+
+    public static readonly Histogram EndToEnd = Metrics.CreateHistogram(
+        "detector_request_seconds", "Time from receiving an image to its result.", new HistogramConfiguration { Buckets = SecondsBuckets });
+
+    public static readonly Counter InvalidImages = Metrics.CreateCounter(
+        "detector_invalid_images_total", "Images refused before scoring, by reason.", "reason");
+}

@@ -1,0 +1,22 @@
+namespace Detector.Server.Api;
+
+/// <summary>Limits of the gRPC API layer.</summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    /// <summary>Largest gRPC message accepted, in bytes. Default 64 MiB (one image is capped at Imaging:MaxBytes, 32 MiB).</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Most images in one ScoreBatch call. Default 256; larger jobs belong on ScoreStream.</summary>
+    public int MaxBatchImages { get; set; } = 256;
+
+    /// <summary>
+    /// Images of one ScoreStream being scored at once. When reached, the server stops reading the stream,
+    /// so HTTP/2 flow control pushes back on the client instead of server memory growing. Default 32.
+    /// </summary>
+    public int MaxInFlightPerStream { get; set; } = 32;
+
+    /// <summary>Longest accepted image id, in characters. Default 256.</summary>
+    public int MaxIdLength { get; set; } = 256;
+}

@@ -1,0 +1,176 @@
+using System.Threading.Channels;
+using Detector.Api.V1;
+using Detector.Engine.Batching;
+using Detector.Engine.Scoring;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Server.Api;
+
+/// <summary>
+/// The thin gRPC layer: validates requests, hands images to the <see cref="ScoringEngine"/>, maps results and errors.
+/// </summary>
+internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOptions> options, ILogger<DetectorGrpcService> logger)
+    : DetectorService.DetectorServiceBase
+{
+    private readonly ApiOptions _options = options.Value;
+
+    public override async Task<ScoreResponse> Score(ScoreRequest request, ServerCallContext context)
+    {
+        ImageInput image = request.Image ?? throw GrpcErrors.InvalidArgument("image is required");
+        ValidateId(image.Id);
+        try
+        {
+            ImageScore score = await engine.ScoreAsync(ToEngineRequest(image, request.Options, WorkPriority.Interactive, context), context.CancellationToken);
+            return new ScoreResponse { Result = ResultMapper.ToProto(score) };
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Fail(image.Id, ex);
+        }
+    }
+
+    public override async Task<ScoreBatchResponse> ScoreBatch(ScoreBatchRequest request, ServerCallContext context)
+    {
+        if (request.Images.Count == 0)
+        {
+            throw GrpcErrors.InvalidArgument("images is empty");
+        }
+
+        if (request.Images.Count > _options.MaxBatchImages)
+        {
+            throw GrpcErrors.InvalidArgument($"{request.Images.Count} images in one ScoreBatch call, over the limit of {_options.MaxBatchImages}; use ScoreStream for bulk jobs");
+        }
+
+        // The options apply to every image: an unknown model fails the whole call, not each item.
+        ResolveOrThrow(request.Options);
+        Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = ScoreItemAsync(request.Images[i], request.Options, context);
+        }
+
+        ScoreBatchResponse response = new();
+        response.Results.AddRange(await Task.WhenAll(results));
+        return response;
+    }
+
+    public override async Task ScoreStream(IAsyncStreamReader<ScoreStreamRequest> requestStream, IServerStreamWriter<ScoreStreamResponse> responseStream, ServerCallContext context)
+    {
+        // One writer: IServerStreamWriter allows a single write at a time, results finish in any order.
+        Channel<ImageResult> finished = Channel.CreateUnbounded<ImageResult>(new UnboundedChannelOptions { SingleReader = true });
+        Task writer = WriteResultsAsync(finished.Reader, responseStream);
+
+        // Bounded in-flight images: when full, we stop reading, and HTTP/2 flow control pushes back on the client.
+        using SemaphoreSlim inFlight = new(_options.MaxInFlightPerStream, _options.MaxInFlightPerStream);
+        List<Task> running = [];
+        try
+        {
+            while (await requestStream.MoveNext(context.CancellationToken))
+            {
+                await inFlight.WaitAsync(context.CancellationToken);
+                ScoreStreamRequest message = requestStream.Current;
+                running.Add(ScoreAndPublishAsync(message, context, finished.Writer, inFlight));
+                running.RemoveAll(static t => t.IsCompleted);
+            }
+
+            await Task.WhenAll(running);
+        }
+        finally
+        {
+            finished.Writer.TryComplete();
+            await writer;
+        }
+    }
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        ListModelsResponse response = new();
+        foreach (LoadedModel model in engine.Host.Models)
+        {
+            response.Models.Add(ResultMapper.ToProto(model));
+        }
+
+        return Task.FromResult(response);
+    }
+
+    private static async Task WriteResultsAsync(ChannelReader<ImageResult> reader, IServerStreamWriter<ScoreStreamResponse> responseStream)
+    {
+        await foreach (ImageResult result in reader.ReadAllAsync())
+        {
+            await responseStream.WriteAsync(new ScoreStreamResponse { Result = result });
+        }
+    }
+
+    private async Task ScoreAndPublishAsync(ScoreStreamRequest message, ServerCallContext context, ChannelWriter<ImageResult> finished, SemaphoreSlim inFlight)
+    {
+        try
+        {
+            ImageResult result = message.Image is null
+                ? ResultMapper.Failed("", new Status(StatusCode.InvalidArgument, "image is required"))
+                : await ScoreItemAsync(message.Image, message.Options, context);
+            finished.TryWrite(result);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    /// <summary>Scores one item of a batch or stream: any failure becomes that item's status, never the call's.</summary>
+    private async Task<ImageResult> ScoreItemAsync(ImageInput image, ScoreOptions? scoreOptions, ServerCallContext context)
+    {
+        try
+        {
+            ValidateId(image.Id);
+            ImageScore score = await engine.ScoreAsync(ToEngineRequest(image, scoreOptions, WorkPriority.Bulk, context), context.CancellationToken);
+            return ResultMapper.ToProto(score);
+        }
+        catch (Exception ex)
+        {
+            LogIfUnexpected(image.Id, ex);
+            return ResultMapper.Failed(image.Id, GrpcErrors.ToStatus(ex, out _));
+        }
+    }
+
+    private ScoringRequest ToEngineRequest(ImageInput image, ScoreOptions? scoreOptions, WorkPriority priority, ServerCallContext context)
+    {
+        IReadOnlyList<string> models = scoreOptions is null ? [] : scoreOptions.Models;
+        DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero);
+        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline);
+    }
+
+    private void ResolveOrThrow(ScoreOptions? scoreOptions)
+    {
+        try
+        {
+            engine.ResolveModels(scoreOptions is null ? [] : scoreOptions.Models);
+        }
+        catch (UnknownModelException ex)
+        {
+            throw GrpcErrors.ToRpcException(ex);
+        }
+    }
+
+    private void ValidateId(string id)
+    {
+        if (id.Length > _options.MaxIdLength)
+        {
+            throw GrpcErrors.InvalidArgument($"id is {id.Length} characters long, over the limit of {_options.MaxIdLength}");
+        }
+    }
+
+    private RpcException Fail(string id, Exception ex)
+    {
+        LogIfUnexpected(id, ex);
+        return GrpcErrors.ToRpcException(ex);
+    }
+
+    private void LogIfUnexpected(string id, Exception ex)
+    {
+        if (GrpcErrors.IsUnexpected(ex))
+        {
+            ServerLog.ScoringFailed(logger, ex, id);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using Detector.Api.V1;
+using Detector.Engine.Models;
+using Detector.Engine.Scoring;
+using Detector.Imaging.Preprocessing;
+using Grpc.Core;
+
+namespace Detector.Server.Api;
+
+/// <summary>Engine results to protobuf messages, and nothing else.</summary>
+internal static class ResultMapper
+{
+    public static ImageResult ToProto(ImageScore score)
+    {
+        ImageResult result = new()
+        {
+            Id = score.Id,
+            Status = new ItemStatus { Code = (int)StatusCode.OK, Message = "" },
+            Info = new ImageInfo
+            {
+                Sha256 = score.Facts.Sha256,
+                Format = score.Facts.Format,
+                Width = score.Facts.Width,
+                Height = score.Facts.Height,
+                SizeBytes = score.Facts.SizeBytes,
+                ColorModel = score.Facts.ColorModel,
+                BitsPerPixel = score.Facts.BitsPerPixel,
+                ExifOrientation = score.Facts.ExifOrientation,
+            },
+            Verdict = new Verdict
+            {
+                SyntheticLikelihood = score.Verdict.SyntheticLikelihood,
+                ManipulationLikelihood = score.Verdict.ManipulationLikelihood,
+                Label = score.Verdict.Label,
+            },
+            Timings = new Timings
+            {
+                DecodeSeconds = score.Timings.Decode.TotalSeconds,
+                PreprocessSeconds = score.Timings.Preprocess.TotalSeconds,
+                QueueSeconds = score.Timings.Queue.TotalSeconds,
+                InferenceSeconds = score.Timings.Inference.TotalSeconds,
+                TotalSeconds = score.Timings.Total.TotalSeconds,
+            },
+        };
+        result.Verdict.Reasons.AddRange(score.Verdict.Reasons);
+        foreach (ModelScoreResult s in score.Scores)
+        {
+            ModelScore ms = new()
+            {
+                Model = s.Model,
+                Version = s.Version,
+                Task = s.Task.ToWireName(),
+                Score = s.Score,
+                Threshold = s.Threshold,
+                Positive = s.Positive,
+                ModelSha256 = s.ModelSha256,
+            };
+            ms.Raw.AddRange(s.Raw);
+            result.Scores.Add(ms);
+        }
+
+        return result;
+    }
+
+    /// <summary>A result that carries only the id and the failure status (ScoreBatch, ScoreStream).</summary>
+    public static ImageResult Failed(string id, Status status) => new()
+    {
+        Id = id,
+        Status = new ItemStatus { Code = (int)status.StatusCode, Message = status.Detail },
+    };
+
+    public static ModelInfo ToProto(LoadedModel model)
+    {
+        ModelManifest m = model.Manifest;
+        PreprocessRecipe r = m.Recipe;
+        ModelInfo info = new()
+        {
+            Name = m.Name,
+            Version = m.Version,
+            Task = m.Task.ToWireName(),
+            Threshold = m.Threshold,
+            Sha256 = model.Definition.FileSha256,
+            ExecutionProvider = model.ExecutionProvider,
+            IsDefault = m.IsDefault,
+            MaxBatchSize = model.Batching.MaxBatchSize,
+            Description = m.Description,
+            OutputMeaning = m.Output.Meaning,
+            Input = new InputSpec
+            {
+                Name = m.InputName,
+                Layout = ManifestParser.NameOf(ManifestParser.LayoutNames, r.Layout),
+                ColorOrder = ManifestParser.NameOf(ManifestParser.ColorNames, r.ColorOrder),
+                Width = r.Width,
+                Height = r.Height,
+                ResizeMode = ManifestParser.NameOf(ManifestParser.ResizeNames, r.ResizeMode),
+                ResizeFilter = ManifestParser.NameOf(ManifestParser.FilterNames, r.Filter),
+                Scale = $"{ManifestParser.NameOf(ManifestParser.ScaleNames, r.ScaleMode)} {r.ScaleValue}",
+            },
+        };
+        if (r.Mean is not null)
+        {
+            info.Input.Mean.AddRange(r.Mean);
+        }
+
+        if (r.Std is not null)
+        {
+            info.Input.Std.AddRange(r.Std);
+        }
+
+        return info;
+    }
+}

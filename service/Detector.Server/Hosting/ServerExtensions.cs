@@ -1,0 +1,65 @@
+using Detector.Engine.Hosting;
+using Detector.Engine.Scoring;
+using Detector.Server.Api;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+
+namespace Detector.Server.Hosting;
+
+/// <summary>Wiring of the host: the engine, the gRPC API, health, reflection and metrics.</summary>
+internal static class ServerExtensions
+{
+    /// <summary>Name of the grpc.health.v1 service that reports whether models are loaded and warmed.</summary>
+    public const string HealthServiceName = "detector.v1.DetectorService";
+
+    public static WebApplicationBuilder AddDetector(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddDetectorEngine(builder.Configuration);
+        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName))
+            .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0, "Api limits must be > 0")
+            .ValidateOnStart();
+
+        ApiOptions api = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = api.MaxMessageBytes;
+            o.MaxSendMessageSize = api.MaxMessageBytes;
+            // Unexpected exceptions reach clients as a generic status only; details are logged.
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map(HealthServiceName, _ => true);
+                o.Services.Map("", _ => true);
+                // Answer Check from a fresh evaluation, so readiness flips the moment warm-up ends or a drain starts.
+                o.UseHealthChecksCache = false;
+            })
+            .AddCheck<ModelsReadyHealthCheck>("models");
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.Zero;
+            o.Period = TimeSpan.FromSeconds(1);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(builder.Configuration.GetValue("ShutdownTimeoutSeconds", 30)));
+        return builder;
+    }
+
+    public static WebApplication MapDetector(this WebApplication app)
+    {
+        app.MapGrpcService<DetectorGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapMetrics();
+        return app;
+    }
+}
+
+/// <summary>Healthy once every model is loaded and warmed up, and until a drain starts.</summary>
+internal sealed class ModelsReadyHealthCheck(ModelHost host) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(host.IsReady
+            ? HealthCheckResult.Healthy($"{host.Models.Count} models loaded and warmed up")
+            : HealthCheckResult.Unhealthy(host.IsDraining ? "draining before shutdown" : "models are warming up"));
+}

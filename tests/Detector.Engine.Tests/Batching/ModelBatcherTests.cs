@@ -1,0 +1,271 @@
+using System.Buffers;
+using Detector.Engine.Batching;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Detector.Engine.Tests.Batching;
+
+public sealed class ModelBatcherTests
+{
+    private const int TensorLength = 4;
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly FakeRunner _runner = new();
+
+    private ModelBatcher CreateBatcher(int maxBatch = 4, int capacity = 16, double delayMs = 50, int instances = 1, int[]? pad = null) =>
+        new("fake", _runner, new ModelBatchingSettings(capacity, TimeSpan.FromMilliseconds(delayMs), instances, maxBatch, pad ?? []), _time, NullLogger.Instance);
+
+    private Task<BatchResult> Enqueue(ModelBatcher batcher, float marker, WorkPriority priority = WorkPriority.Bulk, DateTimeOffset? deadline = null, CancellationToken ct = default)
+    {
+        float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
+        tensor.AsSpan(0, TensorLength).Fill(marker);
+        return batcher.EnqueueAsync(tensor, TensorLength, 1, 1, priority, deadline, ct);
+    }
+
+    /// <summary>Blocks the model with a first batch of one image, so that the next images wait in the queue.</summary>
+    private async Task<(TaskCompletionSource Gate, Task<BatchResult> First)> OccupyModelAsync(ModelBatcher batcher)
+    {
+        TaskCompletionSource gate = _runner.HoldNextBatch();
+        Task<BatchResult> first = Enqueue(batcher, -1);
+        Assert.True(await _runner.Entered.WaitAsync(WaitLimit));
+        return (gate, first);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using CancellationTokenSource limit = new(WaitLimit);
+        while (!condition())
+        {
+            await Task.Yield();
+            limit.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    [Fact]
+    public async Task Enqueue_IdleModel_RunsAtOnceWithoutWaitingForTheDelay()
+    {
+        await using ModelBatcher batcher = CreateBatcher(delayMs: 60_000);
+
+        BatchResult result = await Enqueue(batcher, 7).WaitAsync(WaitLimit);
+
+        Assert.Equal(7f, result.Raw[0]);
+        Assert.Equal(1, result.BatchSize);
+    }
+
+    [Fact]
+    public async Task Enqueue_MaxBatchReached_RunsFullBatchWithoutWaitingForTheDelay()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 4, delayMs: 60_000);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult>[] waiting = [Enqueue(batcher, 1), Enqueue(batcher, 2), Enqueue(batcher, 3), Enqueue(batcher, 4)];
+
+        gate.SetResult();
+        BatchResult[] results = await Task.WhenAll(waiting).WaitAsync(WaitLimit);
+
+        Assert.All(results, r => Assert.Equal(4, r.BatchSize));
+        Assert.Equal([1f, 2f, 3f, 4f], results.Select(r => r.Raw[0]));
+        await first;
+    }
+
+    [Fact]
+    public async Task Enqueue_PartialBurst_WaitsForMoreThenFlushesWhenOldestReachesMaxDelay()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 4, delayMs: 50);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult> a = Enqueue(batcher, 1);
+        Task<BatchResult> b = Enqueue(batcher, 2);
+        gate.SetResult();
+        await first;
+
+        // Both taken into a forming batch, which now tops up until the oldest has waited 50 ms (fake time).
+        await WaitUntil(() => batcher.QueueDepth == 0);
+        Assert.False(a.IsCompleted);
+        Assert.Single(_runner.Batches);
+
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        BatchResult[] results = await Task.WhenAll(a, b).WaitAsync(WaitLimit);
+
+        Assert.All(results, r => Assert.Equal(2, r.BatchSize));
+    }
+
+    [Fact]
+    public async Task Enqueue_QueueFull_FailsAtOnceWithRetryHint()
+    {
+        await using ModelBatcher batcher = CreateBatcher(capacity: 2, delayMs: 0);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult> a = Enqueue(batcher, 1);
+        Task<BatchResult> b = Enqueue(batcher, 2);
+
+        QueueFullException ex = Assert.Throws<QueueFullException>(() => { _ = Enqueue(batcher, 3); });
+
+        Assert.True(ex.RetryAfter > TimeSpan.Zero);
+        Assert.Contains("queue limit", ex.Message, StringComparison.Ordinal);
+        gate.SetResult();
+        await Task.WhenAll(first, a, b).WaitAsync(WaitLimit);
+    }
+
+    [Fact]
+    public async Task Enqueue_CancelledWhileQueued_LeavesQueueAndNeverReachesModel()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        using CancellationTokenSource cts = new();
+        Task<BatchResult> cancelled = Enqueue(batcher, 42, ct: cts.Token);
+        Task<BatchResult> kept = Enqueue(batcher, 5);
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(1, batcher.QueueDepth);
+        gate.SetResult();
+        await Task.WhenAll(first, kept).WaitAsync(WaitLimit);
+        Assert.DoesNotContain(_runner.Batches.SelectMany(b => b), m => m == 42f);
+    }
+
+    [Fact]
+    public async Task Enqueue_DeadlinePassesWhileQueued_FailsAndNeverReachesModel()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult> expiring = Enqueue(batcher, 42, deadline: _time.GetUtcNow().AddSeconds(1));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => expiring);
+        Assert.Equal(0, batcher.QueueDepth);
+        gate.SetResult();
+        await first;
+        Assert.DoesNotContain(_runner.Batches.SelectMany(b => b), m => m == 42f);
+    }
+
+    [Fact]
+    public async Task Enqueue_DeadlineAlreadyPassed_FailsAtAdmission()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+
+        Assert.Throws<DeadlineExceededException>(() => { _ = Enqueue(batcher, 1, deadline: _time.GetUtcNow().AddSeconds(-1)); });
+
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
+    public async Task Execute_AllImagesOfBatchAbandoned_BatchIsNotRun()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        using CancellationTokenSource cts = new();
+        Task<BatchResult> a = Enqueue(batcher, 1, ct: cts.Token);
+        Task<BatchResult> b = Enqueue(batcher, 2, ct: cts.Token);
+
+        await cts.CancelAsync();
+        gate.SetResult();
+        await first;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b);
+
+        // A later image proves the instance moved on; the abandoned ones never formed a batch.
+        await Enqueue(batcher, 3).WaitAsync(WaitLimit);
+        Assert.Equal([[-1f], [3f]], _runner.Batches.ToArray());
+    }
+
+    [Fact]
+    public async Task TakeInto_InteractiveWaiting_GoesFirstButBulkKeepsAShare()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 4, delayMs: 0);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult>[] bulk = [Enqueue(batcher, 1), Enqueue(batcher, 2), Enqueue(batcher, 3)];
+        Task<BatchResult>[] interactive = [Enqueue(batcher, 11, WorkPriority.Interactive), Enqueue(batcher, 12, WorkPriority.Interactive), Enqueue(batcher, 13, WorkPriority.Interactive)];
+
+        gate.SetResult();
+        await Task.WhenAll(bulk.Concat(interactive).Append(first)).WaitAsync(WaitLimit);
+
+        float[][] batches = _runner.Batches.ToArray();
+        Assert.Equal([1f, 11f, 12f, 13f], batches[1]);
+        Assert.Equal([2f, 3f], batches[2]);
+    }
+
+    [Fact]
+    public async Task TakeInto_SingleImageBatchesUnderInteractiveLoad_BulkIsNotStarved()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 1, delayMs: 0);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult> bulk = Enqueue(batcher, 99);
+        Task<BatchResult>[] interactive = Enumerable.Range(1, 8).Select(i => Enqueue(batcher, i, WorkPriority.Interactive)).ToArray();
+
+        gate.SetResult();
+        await Task.WhenAll(interactive.Append(bulk).Append(first)).WaitAsync(WaitLimit);
+
+        // Three interactive batches pass the waiting bulk image, then it gets its turn.
+        Assert.Equal([-1f, 1f, 2f, 3f, 99f, 4f, 5f, 6f, 7f, 8f], _runner.Batches.Select(b => b[0]));
+    }
+
+    [Fact]
+    public async Task DrainAsync_WithQueuedImages_RefusesNewOnesAndAnswersEveryAcceptedOne()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 2, delayMs: 0);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult>[] accepted = [Enqueue(batcher, 1), Enqueue(batcher, 2), Enqueue(batcher, 3)];
+
+        Task drain = batcher.DrainAsync(CancellationToken.None);
+        Assert.Throws<ServiceStoppingException>(() => { _ = Enqueue(batcher, 4); });
+        Assert.False(drain.IsCompleted);
+        gate.SetResult();
+
+        await drain.WaitAsync(WaitLimit);
+        BatchResult[] results = await Task.WhenAll(accepted);
+        Assert.Equal([1f, 2f, 3f], results.Select(r => r.Raw[0]));
+        await first;
+    }
+
+    [Fact]
+    public async Task Execute_PadToSizes_RunsPaddedBatchAndReturnsOnlyRealImages()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 8, pad: [4, 8]);
+
+        BatchResult result = await Enqueue(batcher, 5).WaitAsync(WaitLimit);
+
+        Assert.Equal(5f, result.Raw[0]);
+        Assert.Equal(1, result.BatchSize);
+        Assert.Equal([4], _runner.PaddedSizes);
+        Assert.Equal([5f, 0f, 0f, 0f], _runner.Batches.Single());
+    }
+
+    [Fact]
+    public async Task WarmUp_WithPadSizes_RunsEachPaddedSizeOnce()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 8, pad: [2, 4, 8]);
+
+        IReadOnlyList<int> sizes = batcher.WarmUp(1, 1, TensorLength);
+
+        Assert.Equal([2, 4, 8], sizes);
+        Assert.Equal([2, 4, 8], _runner.PaddedSizes);
+    }
+
+    [Fact]
+    public void Settings_PadSizesBelowManifestMax_CapTheBatchAtTheLargestPadSize()
+    {
+        BatchingOptions options = new();
+        options.PadToSizes.Add(1);
+        options.PadToSizes.Add(4);
+
+        ModelBatchingSettings settings = options.For("m", maxBatchSize: 16);
+
+        Assert.Equal(4, settings.MaxBatchSize);
+        Assert.Equal(4, settings.PaddedSize(3));
+        Assert.Equal(1, settings.PaddedSize(1));
+    }
+
+    [Fact]
+    public void Settings_PerModelOverride_SwitchesBatchingOff()
+    {
+        BatchingOptions options = new();
+        options.Models["m"] = new ModelBatchingOverrides { MaxBatchSize = 1, Instances = 2 };
+
+        ModelBatchingSettings settings = options.For("m", maxBatchSize: 16);
+
+        Assert.Equal(1, settings.MaxBatchSize);
+        Assert.Equal(2, settings.Instances);
+        Assert.Equal(16, options.For("other", 16).MaxBatchSize);
+    }
+}

@@ -1,0 +1,93 @@
+using Detector.Engine.Inference;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Detector.Engine.Tests.Inference;
+
+public sealed class ExecutionProviderSelectorTests
+{
+    private sealed class FakeProbe(string[] providers, Exception? appendFailure = null) : IExecutionProviderProbe
+    {
+        public int AppendCalls { get; private set; }
+
+        public int? DeviceId { get; private set; }
+
+        public IReadOnlyList<string> AvailableProviders() => providers;
+
+        public void AppendCuda(SessionOptions options, int deviceId)
+        {
+            AppendCalls++;
+            DeviceId = deviceId;
+            if (appendFailure is not null)
+            {
+                throw appendFailure;
+            }
+        }
+    }
+
+    private static readonly string[] CpuOnly = ["CPUExecutionProvider"];
+    private static readonly string[] WithCuda = ["CUDAExecutionProvider", "CPUExecutionProvider"];
+
+    [Fact]
+    public void Apply_CpuRequested_UsesCpuWithoutProbingCuda()
+    {
+        using SessionOptions options = new();
+        FakeProbe probe = new(WithCuda);
+
+        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cpu" }, probe);
+
+        Assert.Equal(ExecutionProviderSelector.Cpu, choice.Provider);
+        Assert.Null(choice.FallbackReason);
+        Assert.Equal(0, probe.AppendCalls);
+    }
+
+    [Fact]
+    public void Apply_AutoOnCpuBuild_FallsBackToCpuWithReason()
+    {
+        using SessionOptions options = new();
+
+        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions(), new FakeProbe(CpuOnly));
+
+        Assert.Equal(ExecutionProviderSelector.Cpu, choice.Provider);
+        Assert.Contains("no CUDA provider", choice.FallbackReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Apply_CudaAvailable_AppendsCudaOnConfiguredDevice()
+    {
+        using SessionOptions options = new();
+        FakeProbe probe = new(WithCuda);
+
+        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cuda", DeviceId = 1 }, probe);
+
+        Assert.Equal(ExecutionProviderSelector.Cuda, choice.Provider);
+        Assert.Equal(1, probe.DeviceId);
+    }
+
+    [Fact]
+    public void Apply_CudaLibraryMissingOnMachine_FallsBackToCpuWithReason()
+    {
+        using SessionOptions options = new();
+        FakeProbe probe = new(WithCuda, new DllNotFoundException("libcudart.so.13: cannot open shared object file"));
+
+        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "auto" }, probe);
+
+        Assert.Equal(ExecutionProviderSelector.Cpu, choice.Provider);
+        Assert.Contains("libcudart", choice.FallbackReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Apply_UnknownProviderName_Throws()
+    {
+        using SessionOptions options = new();
+
+        Assert.Throws<ArgumentException>(() => ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "tpu" }, new FakeProbe(CpuOnly)));
+    }
+
+    [Fact]
+    public void RealProbe_OnThisBuild_ListsCpuProvider()
+    {
+        IReadOnlyList<string> providers = new OrtExecutionProviderProbe().AvailableProviders();
+
+        Assert.Contains(ExecutionProviderSelector.Cpu, providers);
+    }
+}

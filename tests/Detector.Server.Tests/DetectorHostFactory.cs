@@ -1,0 +1,79 @@
+using Detector.Api.V1;
+using Detector.TestSupport;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Detector.Server.Tests;
+
+/// <summary>
+/// The real host in process (TestServer), serving tiny generated models from a temporary folder,
+/// reached through a real gRPC client over the in-memory HTTP/2 handler.
+/// </summary>
+public sealed class DetectorHostFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public DetectorHostFactory(Dictionary<string, string?>? settings = null, Action<TestModelFolder>? addModels = null)
+    {
+        Models = new TestModelFolder();
+        if (addModels is null)
+        {
+            Models.AddTinyModel("tiny");
+            Models.AddTinyModel("tiny-extra", isDefault: false);
+        }
+        else
+        {
+            addModels(Models);
+        }
+
+        _settings = settings ?? [];
+    }
+
+    public TestModelFolder Models { get; }
+
+    public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
+    {
+        HttpHandler = Server.CreateHandler(),
+        MaxSendMessageSize = 128 * 1024 * 1024,
+        MaxReceiveMessageSize = 128 * 1024 * 1024,
+    });
+
+    internal static DetectorService.DetectorServiceClient CreateClient(GrpcChannel channel) => new(channel);
+
+    /// <summary>Waits (bounded) until grpc.health.v1 reports SERVING, i.e. models are loaded and warmed up.</summary>
+    public async Task WaitUntilServingAsync(GrpcChannel channel)
+    {
+        Health.HealthClient health = new(channel);
+        using CancellationTokenSource limit = new(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            HealthCheckResponse response = await health.CheckAsync(new HealthCheckRequest { Service = "detector.v1.DetectorService" }, cancellationToken: limit.Token);
+            if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                return;
+            }
+
+            await Task.Delay(20, limit.Token);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Models:Directory", Models.Root);
+        foreach ((string key, string? value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Models.Dispose();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using Detector.Api.V1;
+using Detector.TestSupport;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Detector.Server.Tests;
+
+/// <summary>End to end through a real gRPC client: good images are scored exactly as the model computes.</summary>
+public sealed class ScoringApiTests : IAsyncLifetime
+{
+    private readonly DetectorHostFactory _factory = new();
+    private GrpcChannel _channel = null!;
+    private DetectorService.DetectorServiceClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _channel = _factory.CreateChannel();
+        _client = DetectorHostFactory.CreateClient(_channel);
+        await _factory.WaitUntilServingAsync(_channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    private static readonly double RedScore = 1.0 / (1.0 + Math.Exp(-4.0));
+    private static readonly double BlueScore = 1.0 / (1.0 + Math.Exp(4.0));
+
+    private static ImageInput Image(string id, byte[] data) => new() { Id = id, Data = ByteString.CopyFrom(data) };
+
+    [Fact]
+    public async Task Score_RedImage_ReturnsModelScoreInfoAndTimings()
+    {
+        byte[] png = TestImages.SolidPng(40, 24, 255, 0, 0);
+
+        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest { Image = Image("red-1", png) });
+
+        ImageResult result = response.Result;
+        Assert.Equal("red-1", result.Id);
+        Assert.Equal(0, result.Status.Code);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(png)), result.Info.Sha256);
+        Assert.Equal("png", result.Info.Format);
+        Assert.Equal(40, result.Info.Width);
+        Assert.Equal(24, result.Info.Height);
+        ModelScore score = Assert.Single(result.Scores);
+        Assert.Equal("tiny", score.Model);
+        Assert.Equal("synthetic", score.Task);
+        Assert.Equal(RedScore, score.Score, 5);
+        Assert.True(score.Positive);
+        Assert.Equal(score.Score, Assert.Single(score.Raw));
+        Assert.Matches("^[0-9a-f]{64}$", score.ModelSha256);
+        Assert.Equal(score.Score, result.Verdict.SyntheticLikelihood);
+        Assert.StartsWith("Likely AI-generated: model tiny scored", result.Verdict.Label, StringComparison.Ordinal);
+        Assert.True(result.Timings.TotalSeconds > 0);
+        Assert.True(result.Timings.DecodeSeconds > 0);
+    }
+
+    [Fact]
+    public async Task Score_NamedModels_ScoresExactlyThose()
+    {
+        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest
+        {
+            Image = Image("b", TestImages.SolidPng(16, 16, 0, 0, 255)),
+            Options = new ScoreOptions { Models = { "tiny-extra", "tiny" } },
+        });
+
+        Assert.Equal(["tiny-extra", "tiny"], response.Result.Scores.Select(s => s.Model));
+        Assert.All(response.Result.Scores, s => Assert.Equal(BlueScore, s.Score, 5));
+        Assert.Equal("No evidence found", response.Result.Verdict.Label);
+    }
+
+    [Fact]
+    public async Task ListModels_ReportsManifestProviderAndSha()
+    {
+        ListModelsResponse response = await _client.ListModelsAsync(new ListModelsRequest());
+
+        ModelInfo tiny = Assert.Single(response.Models, m => m.Name == "tiny");
+        Assert.Equal("CPUExecutionProvider", tiny.ExecutionProvider);
+        Assert.True(tiny.IsDefault);
+        Assert.Equal("pil-bilinear", tiny.Input.ResizeFilter);
+        Assert.Equal("stretch", tiny.Input.ResizeMode);
+        Assert.Equal(32, tiny.Input.Width);
+        Assert.Equal(0.5f, tiny.Threshold);
+        Assert.Matches("^[0-9a-f]{64}$", tiny.Sha256);
+        Assert.False(Assert.Single(response.Models, m => m.Name == "tiny-extra").IsDefault);
+    }
+
+    [Fact]
+    public async Task ScoreBatch_GoodImages_ReturnsResultsInRequestOrder()
+    {
+        ScoreBatchRequest request = new();
+        for (int i = 0; i < 10; i++)
+        {
+            request.Images.Add(Image($"img-{i}", i % 2 == 0 ? TestImages.SolidPng(20, 20, 255, 0, 0) : TestImages.SolidPng(20, 20, 0, 0, 255)));
+        }
+
+        ScoreBatchResponse response = await _client.ScoreBatchAsync(request);
+
+        Assert.Equal(request.Images.Select(i => i.Id), response.Results.Select(r => r.Id));
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(i % 2 == 0 ? RedScore : BlueScore, response.Results[i].Scores[0].Score, 5);
+        }
+    }
+
+    [Fact]
+    public async Task ScoreStream_ManyImages_AnswersEachOnceWithItsId()
+    {
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = _client.ScoreStream();
+        const int count = 100;
+        Task<List<ImageResult>> reading = ReadAllAsync(call.ResponseStream);
+        for (int i = 0; i < count; i++)
+        {
+            await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = Image($"s-{i}", TestImages.SolidPng(8 + (i % 5), 8, 255, 0, 0)) });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        List<ImageResult> results = await reading;
+
+        Assert.Equal(count, results.Count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"s-{i}").Order(), results.Select(r => r.Id).Order());
+        Assert.All(results, r => Assert.Equal(RedScore, r.Scores[0].Score, 5));
+    }
+
+    [Fact]
+    public async Task Reflection_ListsTheDetectorService()
+    {
+        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(_channel);
+        using AsyncDuplexStreamingCall<Grpc.Reflection.V1Alpha.ServerReflectionRequest, Grpc.Reflection.V1Alpha.ServerReflectionResponse> call = reflection.ServerReflectionInfo();
+
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+
+        Assert.Contains(call.ResponseStream.Current.ListServicesResponse.Service, s => s.Name == "detector.v1.DetectorService");
+    }
+
+    [Fact]
+    public async Task Metrics_AfterScoring_ExposesRequestAndBatchCounters()
+    {
+        await _client.ScoreAsync(new ScoreRequest { Image = Image("m", TestImages.SolidPng(8, 8, 1, 2, 3)) });
+        using HttpClient http = _factory.CreateClient();
+
+        string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Contains("detector_requests_total{model=\"tiny\",outcome=\"success\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_batches_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_queue_depth", metrics, StringComparison.Ordinal);
+    }
+
+    internal static async Task<List<ImageResult>> ReadAllAsync(IAsyncStreamReader<ScoreStreamResponse> stream)
+    {
+        List<ImageResult> results = [];
+        while (await stream.MoveNext(CancellationToken.None))
+        {
+            results.Add(stream.Current.Result);
+        }
+
+        return results;
+    }
+}
