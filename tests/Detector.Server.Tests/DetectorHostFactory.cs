@@ -33,6 +33,31 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
 
     public TestModelFolder Models { get; }
 
+    /// <summary>Where the gRPC endpoint listens once <see cref="StartKestrel"/> ran (real HTTP/2 on 127.0.0.1).</summary>
+    public Uri? KestrelAddress { get; private set; }
+
+    /// <summary>
+    /// Serves through Kestrel on 127.0.0.1 instead of the in-memory TestServer, for behaviour that needs a real
+    /// server, such as graceful shutdown with requests in flight. Call before anything else touches the factory.
+    /// </summary>
+    public Uri StartKestrel()
+    {
+        int grpcPort = FreePort();
+        _settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}";
+        _settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{FreePort()}";
+        UseKestrel();
+        StartServer();
+        KestrelAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        return KestrelAddress;
+    }
+
+    private static int FreePort()
+    {
+        using System.Net.Sockets.TcpListener listener = new(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
     {
         HttpHandler = Server.CreateHandler(),

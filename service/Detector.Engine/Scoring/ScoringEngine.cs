@@ -4,6 +4,9 @@ using System.Security.Cryptography;
 using Detector.Engine.Batching;
 using Detector.Engine.Models;
 using Detector.Engine.Telemetry;
+using Detector.Evidence;
+using Detector.Evidence.Model;
+using Detector.Evidence.Verdict;
 using Detector.Imaging.Decoding;
 using Detector.Imaging.Preprocessing;
 
@@ -11,7 +14,8 @@ namespace Detector.Engine.Scoring;
 
 /// <summary>
 /// The scoring flow for one image: validate the model names, hash, decode once (worker pool), preprocess per model straight
-/// into a pooled tensor (worker pool), queue each tensor on its model's batcher, then combine the scores.
+/// into a pooled tensor (worker pool), queue each tensor on its model's batcher, run the evidence layer on the same pixels
+/// while the models work, then compose the verdict from findings and scores.
 /// Knows nothing about gRPC: failures are typed exceptions (<see cref="ImageRejectedException"/>, <see cref="UnknownModelException"/>,
 /// <see cref="QueueFullException"/>, <see cref="DeadlineExceededException"/>, <see cref="ServiceStoppingException"/>, <see cref="EngineNotReadyException"/>).
 /// </summary>
@@ -88,6 +92,8 @@ public sealed class ScoringEngine
         ImageFacts facts = new(sha256, image.Header.FormatName, image.Header.Width, image.Header.Height, request.Data.Length, image.Header.ColorModel, image.Header.BitsPerPixel, image.Header.ExifOrientation);
         Task<BatchResult>[] pending = new Task<BatchResult>[models.Count];
         TimeSpan preprocess = TimeSpan.Zero;
+        EvidenceReport? evidence = null;
+        TimeSpan evidenceTime = TimeSpan.Zero;
 
         // If one model refuses the image (queue full), the others must not spend inference on it.
         using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -103,6 +109,15 @@ public sealed class ScoringEngine
                     preprocess += took;
                     EngineMetrics.Preprocess.Observe(took.TotalSeconds);
                     pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon.Token);
+                }
+
+                if (request.WithEvidence)
+                {
+                    // Beside queueing and inference, on the same pixels; the image is released once both are done with it.
+                    long evidenceStart = Stopwatch.GetTimestamp();
+                    evidence = await _pool.RunAsync(static s => EvidenceAnalyzer.Analyze(s.Data, new EvidencePixels(s.Image.Width, s.Image.Height, s.Image.RgbMemory)), (request.Data, Image: image), abandon.Token).ConfigureAwait(false);
+                    evidenceTime = Stopwatch.GetElapsedTime(evidenceStart);
+                    EngineMetrics.Evidence.Observe(evidenceTime.TotalSeconds);
                 }
             }
 
@@ -131,8 +146,11 @@ public sealed class ScoringEngine
 
         TimeSpan total = Stopwatch.GetElapsedTime(start);
         EngineMetrics.EndToEnd.Observe(total.TotalSeconds);
-        return new ImageScore(request.Id, facts, scores, VerdictBuilder.Build(scores), new StageTimings(decode, preprocess, queue, inference, total));
+        EvidenceVerdict verdict = VerdictComposer.Compose(evidence?.Findings, scores.Select(ToEvidenceScore).ToArray());
+        return new ImageScore(request.Id, facts, scores, verdict, evidence, new StageTimings(decode, preprocess, queue, inference, evidenceTime, total));
     }
+
+    private static ModelScore ToEvidenceScore(ModelScoreResult s) => new(s.Model, s.Task.ToWireName(), s.Score, s.Threshold, s.Positive);
 
     /// <summary>Writes one image's tensor into a pooled buffer that the batcher takes over.</summary>
     private static (float[] Tensor, int Length, int Height, int Width) Preprocess(DecodedImage image, PreprocessRecipe recipe)

@@ -1,5 +1,6 @@
 using Detector.Engine.Batching;
 using Detector.Engine.Models;
+using Detector.Evidence.Model;
 
 namespace Detector.Engine.Scoring;
 
@@ -9,7 +10,8 @@ namespace Detector.Engine.Scoring;
 /// <param name="Models">Model names; empty = every default model.</param>
 /// <param name="Priority">Queue lane.</param>
 /// <param name="Deadline">When the caller stops waiting; expired images leave the queue.</param>
-public sealed record ScoringRequest(string Id, ReadOnlyMemory<byte> Data, IReadOnlyList<string> Models, WorkPriority Priority, DateTimeOffset? Deadline = null);
+/// <param name="WithEvidence">Run the forensic evidence layer (default on).</param>
+public sealed record ScoringRequest(string Id, ReadOnlyMemory<byte> Data, IReadOnlyList<string> Models, WorkPriority Priority, DateTimeOffset? Deadline = null, bool WithEvidence = true);
 
 /// <summary>What the file is, from its header and bytes.</summary>
 public sealed record ImageFacts(string Sha256, string Format, int Width, int Height, long SizeBytes, string ColorModel, int BitsPerPixel, int ExifOrientation);
@@ -17,14 +19,11 @@ public sealed record ImageFacts(string Sha256, string Format, int Width, int Hei
 /// <summary>One model's score for one image.</summary>
 public sealed record ModelScoreResult(string Model, string Version, ModelTask Task, float Score, float Threshold, bool Positive, float[] Raw, string ModelSha256);
 
-/// <summary>Seconds spent in each stage for one image (queue and inference: the slowest model).</summary>
-public sealed record StageTimings(TimeSpan Decode, TimeSpan Preprocess, TimeSpan Queue, TimeSpan Inference, TimeSpan Total);
+/// <summary>Seconds spent in each stage for one image (queue and inference: the slowest model; evidence runs beside them).</summary>
+public sealed record StageTimings(TimeSpan Decode, TimeSpan Preprocess, TimeSpan Queue, TimeSpan Inference, TimeSpan Evidence, TimeSpan Total);
 
-/// <summary>A reader's summary of the scores.</summary>
-public sealed record ScoreVerdict(float SyntheticLikelihood, float ManipulationLikelihood, string Label, IReadOnlyList<string> Reasons);
-
-/// <summary>Everything the engine knows about one scored image.</summary>
-public sealed record ImageScore(string Id, ImageFacts Facts, IReadOnlyList<ModelScoreResult> Scores, ScoreVerdict Verdict, StageTimings Timings);
+/// <summary>Everything the engine knows about one scored image. <see cref="Evidence"/> is null when the request switched it off.</summary>
+public sealed record ImageScore(string Id, ImageFacts Facts, IReadOnlyList<ModelScoreResult> Scores, EvidenceVerdict Verdict, EvidenceReport? Evidence, StageTimings Timings);
 
 /// <summary>A request named a model that is not loaded.</summary>
 public sealed class UnknownModelException(string model, IEnumerable<string> known)

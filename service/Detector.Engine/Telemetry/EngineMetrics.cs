@@ -49,6 +49,9 @@ public static class EngineMetrics
     public static readonly Histogram Preprocess = Metrics.CreateHistogram(
         "detector_preprocess_seconds", "Time to resize and normalise one image for one model.", new HistogramConfiguration { Buckets = SecondsBuckets });
 
+    public static readonly Histogram Evidence = Metrics.CreateHistogram(
+        "detector_evidence_seconds", "Time of the forensic evidence layer for one image.", new HistogramConfiguration { Buckets = SecondsBuckets });
+
     public static readonly Histogram EndToEnd = Metrics.CreateHistogram(
         "detector_request_seconds", "Time from receiving an image to its result.", new HistogramConfiguration { Buckets = SecondsBuckets });
 

@@ -36,7 +36,10 @@ public sealed class DecodedImage : IDisposable
     public bool IsGrayscale { get; }
 
     /// <summary>Interleaved RGB8 pixels, Width * Height * 3 bytes.</summary>
-    public ReadOnlySpan<byte> Rgb => (_buffer ?? throw new ObjectDisposedException(nameof(DecodedImage))).AsSpan(0, Width * Height * 3);
+    public ReadOnlySpan<byte> Rgb => RgbMemory.Span;
+
+    /// <summary>The same pixels as memory, for consumers that hold them across an await (valid until Dispose).</summary>
+    public ReadOnlyMemory<byte> RgbMemory => (_buffer ?? throw new ObjectDisposedException(nameof(DecodedImage))).AsMemory(0, Width * Height * 3);
 
     public void Dispose()
     {

@@ -244,6 +244,16 @@ public static class ImagePreprocessor
         Span<float> destination)
     {
         int stride = p.ResizedWidth * 3;
+        Span<float> greyTable = stackalloc float[256];
+        if (isGrayscale)
+        {
+            // Grey sources use the grey value itself (the original code reads PIL mode "L" directly).
+            for (int v = 0; v < 256; v++)
+            {
+                greyTable[v] = Normalize(v, 0, recipe);
+            }
+        }
+
         bool divide = recipe.ScaleMode == ScaleMode.Divide;
         float scale = recipe.ScaleValue;
         float reciprocal = 1f / recipe.ScaleValue;
@@ -256,15 +266,44 @@ public static class ImagePreprocessor
         {
             ReadOnlySpan<byte> row = pixels.Slice(((p.SourceY + y) * stride) + (p.SourceX * 3), p.CopyWidth * 3);
             Span<float> d = destination.Slice(((p.TargetY + y) * tensorWidth) + p.TargetX, p.CopyWidth);
+            if (isGrayscale)
+            {
+                for (int x = 0, s = 0; x < d.Length; x++, s += 3)
+                {
+                    d[x] = greyTable[row[s]];
+                }
+
+                continue;
+            }
+
+            // float32 products summed left to right, as numpy does on a float32 image; scale and normalisation are
+            // separate loops so that the per-pixel loop has no branch (the float results are the same).
             for (int x = 0, s = 0; x < d.Length; x++, s += 3)
             {
-                // Grey sources use the grey value itself (the original code reads mode "L" directly); otherwise
-                // float32 products summed left to right, as numpy does on a float32 image.
-                float luma = isGrayscale
-                    ? row[s]
-                    : (LumaR * row[s]) + (LumaG * row[s + 1]) + (LumaB * row[s + 2]);
-                float v = divide ? luma / scale : luma * reciprocal;
-                d[x] = normalize ? (v - mean) / std : v;
+                d[x] = (LumaR * row[s]) + (LumaG * row[s + 1]) + (LumaB * row[s + 2]);
+            }
+
+            if (divide)
+            {
+                for (int x = 0; x < d.Length; x++)
+                {
+                    d[x] /= scale;
+                }
+            }
+            else
+            {
+                for (int x = 0; x < d.Length; x++)
+                {
+                    d[x] *= reciprocal;
+                }
+            }
+
+            if (normalize)
+            {
+                for (int x = 0; x < d.Length; x++)
+                {
+                    d[x] = (d[x] - mean) / std;
+                }
             }
         }
     }

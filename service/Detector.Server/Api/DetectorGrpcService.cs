@@ -59,16 +59,24 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     {
         // One writer: IServerStreamWriter allows a single write at a time, results finish in any order.
         Channel<ImageResult> finished = Channel.CreateUnbounded<ImageResult>(new UnboundedChannelOptions { SingleReader = true });
-        Task writer = WriteResultsAsync(finished.Reader, responseStream);
 
-        // Bounded in-flight images: when full, we stop reading, and HTTP/2 flow control pushes back on the client.
+        // Bounded in-flight images, counted until their result is written: when full, we stop reading, and HTTP/2 flow
+        // control pushes back on the client; a client that does not read its results cannot grow server memory either.
         using SemaphoreSlim inFlight = new(_options.MaxInFlightPerStream, _options.MaxInFlightPerStream);
+        Task writer = WriteResultsAsync(finished.Reader, responseStream, inFlight);
         List<Task> running = [];
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken))
+            while (true)
             {
+                // Take a slot before reading: the next message stays unread (in HTTP/2 buffers) until one frees.
                 await inFlight.WaitAsync(context.CancellationToken);
+                if (!await requestStream.MoveNext(context.CancellationToken))
+                {
+                    inFlight.Release();
+                    break;
+                }
+
                 ScoreStreamRequest message = requestStream.Current;
                 running.Add(ScoreAndPublishAsync(message, context, finished.Writer, inFlight));
                 running.RemoveAll(static t => t.IsCompleted);
@@ -94,24 +102,29 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         return Task.FromResult(response);
     }
 
-    private static async Task WriteResultsAsync(ChannelReader<ImageResult> reader, IServerStreamWriter<ScoreStreamResponse> responseStream)
+    private static async Task WriteResultsAsync(ChannelReader<ImageResult> reader, IServerStreamWriter<ScoreStreamResponse> responseStream, SemaphoreSlim inFlight)
     {
         await foreach (ImageResult result in reader.ReadAllAsync())
         {
-            await responseStream.WriteAsync(new ScoreStreamResponse { Result = result });
+            try
+            {
+                await responseStream.WriteAsync(new ScoreStreamResponse { Result = result });
+            }
+            finally
+            {
+                inFlight.Release();
+            }
         }
     }
 
     private async Task ScoreAndPublishAsync(ScoreStreamRequest message, ServerCallContext context, ChannelWriter<ImageResult> finished, SemaphoreSlim inFlight)
     {
-        try
-        {
-            ImageResult result = message.Image is null
-                ? ResultMapper.Failed("", new Status(StatusCode.InvalidArgument, "image is required"))
-                : await ScoreItemAsync(message.Image, message.Options, context);
-            finished.TryWrite(result);
-        }
-        finally
+        ImageResult result = message.Image is null
+            ? ResultMapper.Failed("", new Status(StatusCode.InvalidArgument, "image is required"))
+            : await ScoreItemAsync(message.Image, message.Options, context);
+
+        // The writer frees the slot once the result is on the wire.
+        if (!finished.TryWrite(result))
         {
             inFlight.Release();
         }
@@ -137,7 +150,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     {
         IReadOnlyList<string> models = scoreOptions is null ? [] : scoreOptions.Models;
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero);
-        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline);
+        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, WithEvidence: scoreOptions?.SkipEvidence != true);
     }
 
     private void ResolveOrThrow(ScoreOptions? scoreOptions)

@@ -1,6 +1,9 @@
 using Detector.Api.V1;
 using Detector.Engine.Models;
 using Detector.Engine.Scoring;
+using Finding = Detector.Evidence.Model.Finding;
+using FindingStrength = Detector.Evidence.Model.FindingStrength;
+using FindingValue = Detector.Evidence.Model.FindingValue;
 using Detector.Imaging.Preprocessing;
 using Grpc.Core;
 
@@ -28,8 +31,10 @@ internal static class ResultMapper
             },
             Verdict = new Verdict
             {
-                SyntheticLikelihood = score.Verdict.SyntheticLikelihood,
-                ManipulationLikelihood = score.Verdict.ManipulationLikelihood,
+                SyntheticLikelihood = (float)(score.Verdict.SyntheticLikelihood ?? 0),
+                ManipulationLikelihood = (float)(score.Verdict.ManipulationLikelihood ?? 0),
+                SyntheticAssessed = score.Verdict.SyntheticLikelihood is not null,
+                ManipulationAssessed = score.Verdict.ManipulationLikelihood is not null,
                 Label = score.Verdict.Label,
             },
             Timings = new Timings
@@ -39,9 +44,17 @@ internal static class ResultMapper
                 QueueSeconds = score.Timings.Queue.TotalSeconds,
                 InferenceSeconds = score.Timings.Inference.TotalSeconds,
                 TotalSeconds = score.Timings.Total.TotalSeconds,
+                EvidenceSeconds = score.Timings.Evidence.TotalSeconds,
             },
         };
-        result.Verdict.Reasons.AddRange(score.Verdict.Reasons);
+        result.Verdict.Reasons.AddRange(score.Verdict.Reasons.Select(r => r.Text));
+        if (score.Evidence is not null)
+        {
+            foreach (Finding finding in score.Evidence.Findings.OrderBy(f => f.Strength))
+            {
+                result.Evidence.Add(ToProto(finding));
+            }
+        }
         foreach (ModelScoreResult s in score.Scores)
         {
             ModelScore ms = new()
@@ -59,6 +72,36 @@ internal static class ResultMapper
         }
 
         return result;
+    }
+
+    private static Detector.Api.V1.Evidence ToProto(Finding finding)
+    {
+        Detector.Api.V1.Evidence evidence = new()
+        {
+            Kind = finding.Kind,
+            Strength = finding.Strength switch
+            {
+                FindingStrength.ProofOfAiGeneration => EvidenceStrength.ProofOfAiGeneration,
+                FindingStrength.ProofOfAiEditing => EvidenceStrength.ProofOfAiEditing,
+                FindingStrength.SupportingHint => EvidenceStrength.SupportingHint,
+                FindingStrength.NeutralFact => EvidenceStrength.NeutralFact,
+                FindingStrength.Malformed => EvidenceStrength.Malformed,
+                _ => EvidenceStrength.Unspecified,
+            },
+            Summary = finding.Summary,
+            Location = new EvidenceLocation { Container = finding.Location.Container, Segment = finding.Location.Segment ?? "" },
+        };
+        if (finding.Location.Offset is { } offset)
+        {
+            evidence.Location.Offset = offset;
+        }
+
+        foreach (FindingValue value in finding.Values)
+        {
+            evidence.Values.Add(new EvidenceValue { Key = value.Key, Value = value.Value });
+        }
+
+        return evidence;
     }
 
     /// <summary>A result that carries only the id and the failure status (ScoreBatch, ScoreStream).</summary>

@@ -1,0 +1,249 @@
+using System.Globalization;
+using Detector.Api.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Configuration;
+
+namespace Detector.Bench;
+
+/// <summary>One bench run: set up, ceilings, load phases, soak, report. Exit code 0, or 1 when an image was lost.</summary>
+internal static class BenchApp
+{
+    public const int ExitOk = 0;
+    public const int ExitLost = 1;
+    public const int ExitSetup = 2;
+    public const int ExitWrongProvider = 5;
+
+    public static async Task<int> RunAsync(BenchSettings settings, TextWriter log)
+    {
+        string? repoRoot = RepoPaths.FindRepoRoot();
+        string? shared = settings.SharedDirectory ?? RepoPaths.FindShared(repoRoot);
+        string manifests = settings.ManifestsDirectory
+            ?? (repoRoot is null ? throw new InvalidOperationException("not in a checkout: pass --manifests DIR") : Path.Combine(repoRoot, "tests", "Detector.Engine.Tests", "Conformance", "Manifests"));
+        string results = settings.ResultsDirectory
+            ?? (repoRoot is null ? Path.Combine(Environment.CurrentDirectory, "results") : Path.Combine(repoRoot, "bench", "results"));
+
+        DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+        MachineFacts machine = MachineFacts.Read();
+        log.WriteLine($"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Memory}; {machine.DotNet}; ONNX Runtime {machine.OnnxRuntime}; load {ProcStats.LoadAverage():F1}");
+
+        string? data = settings.DataDirectory ?? (shared is null ? null : Path.Combine(shared, "data"));
+        ImageSet images = settings.SyntheticImages || data is null || !Directory.Exists(data)
+            ? ImageSet.Generate(settings.ImageCount)
+            : ImageSet.LoadSample(data, settings.ImageCount);
+        log.WriteLine($"Images: {images.Describe()}");
+
+        using ModelFolder models = ModelFolder.Create(settings.Model, manifests, shared, repoRoot, log);
+        string? serverPath = settings.StartServer ? settings.ServerPath ?? ServerProcess.DefaultPath(repoRoot) : null;
+        IConfiguration configuration = BuildConfiguration(settings, models.Directory, serverPath, repoRoot);
+
+        RunReport report = new()
+        {
+            Label = settings.Label,
+            StartedAt = startedAt,
+            CommandLine = settings.CommandLine,
+            Machine = machine,
+            Images = images.Describe(),
+            Model = settings.Model,
+            LoadAtStart = ProcStats.LoadAverage(),
+        };
+
+        if (settings.Ceilings)
+        {
+            // Before any server starts, so that nothing else of ours runs meanwhile; the load phases follow at once.
+            await RunCeilingsAsync(settings, configuration, images, report, log);
+        }
+
+        List<LoadRunner> runners = [];
+        foreach (BenchVariant variant in settings.Variants)
+        {
+            runners.Add(await RunVariantAsync(settings, variant, serverPath, models, images, report, log));
+        }
+
+        report.Totals = (runners.Sum(r => r.Totals.Sent), runners.Sum(r => r.Totals.Ok), runners.Sum(r => r.Totals.Rejected), runners.Sum(r => r.Totals.Failed), runners.Sum(r => r.Totals.Lost));
+        report.LoadAtEnd = ProcStats.LoadAverage();
+        if (report.Phases.Concat(report.CeilingRows).Any(p => p.OtherCores > 0.5))
+        {
+            report.Notes.Add("Other processes used more than half a core during some rows (see 'other cores'): those rows measure a shared machine.");
+        }
+
+        IReadOnlyList<string> written = Report.Write(report, results);
+        log.WriteLine();
+        foreach (string line in Report.Ratios(report))
+        {
+            log.WriteLine(line);
+        }
+
+        log.WriteLine($"Accounting: sent {report.Totals.Sent} = ok {report.Totals.Ok} + rejected {report.Totals.Rejected} + failed {report.Totals.Failed} + lost {report.Totals.Lost}");
+        log.WriteLine($"Wrote {string.Join(", ", written)}");
+        if (!report.NothingLost)
+        {
+            log.WriteLine("FAIL: images were sent and never answered.");
+            return ExitLost;
+        }
+
+        return ExitOk;
+    }
+
+    /// <summary>Starts the server with the variant's settings (when the bench starts it), runs the load phases, stops it.</summary>
+    private static async Task<LoadRunner> RunVariantAsync(BenchSettings settings, BenchVariant variant, string? serverPath, ModelFolder models, ImageSet images, RunReport report, TextWriter log)
+    {
+        string prefix = settings.Variants.Count > 1 ? $"[{variant.Name}] " : "";
+        ServerProcess? server = null;
+        try
+        {
+            if (serverPath is not null)
+            {
+                server = ServerProcess.Start(serverPath, models.Directory, settings.Port, [.. settings.ServerSettings, .. variant.Settings], Path.Combine(models.Root, $"server-{variant.Name}.log"));
+                report.ServerCommandLines.Add(prefix + server.CommandLine);
+                log.WriteLine($"Server {prefix}: {server.CommandLine} (pid {server.Pid})");
+            }
+            else if (variant.Settings.Count > 0)
+            {
+                throw new InvalidOperationException("--variant needs --start-server: the bench can only change the settings of a server it starts");
+            }
+
+            using GrpcChannel channel = GrpcChannel.ForAddress(settings.GrpcAddress, new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+            });
+            if (server is not null)
+            {
+                await server.WaitReadyAsync(channel, TimeSpan.FromMinutes(3));
+            }
+
+            DetectorService.DetectorServiceClient client = new(channel);
+            ListModelsResponse listed = await client.ListModelsAsync(new ListModelsRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
+            ModelInfo info = listed.Models.FirstOrDefault(m => m.Name == settings.Model)
+                ?? throw new InvalidOperationException($"the server has no model '{settings.Model}' (it has {string.Join(", ", listed.Models.Select(m => m.Name))})");
+            report.ServerModels.Add($"{prefix}{info.ExecutionProvider}, max batch {info.MaxBatchSize}, input {info.Input.Width}x{info.Input.Height}");
+            if (server is not null)
+            {
+                report.ServerProviderLines.AddRange(server.ProviderLines.Select(l => prefix + l).Distinct());
+            }
+
+            if (settings.RequireProvider is { } required && info.ExecutionProvider != required)
+            {
+                string why = server is null ? "" : $" Server log:{Environment.NewLine}{string.Join(Environment.NewLine, server.ProviderLines)}";
+                throw new ProviderMismatchException($"model {info.Name} runs on {info.ExecutionProvider}, not {required}.{why}");
+            }
+
+            int? serverPid = server?.Pid ?? settings.ServerPid;
+            log.WriteLine($"Model {info.Name}: {report.ServerModels[^1]}; server RSS {ProcStats.RssMiB(serverPid):F1} MiB");
+            LoadRunner runner = new(client, images, settings, serverPid, prefix, log);
+            await RunLoadAsync(settings, runner, report, log);
+            return runner;
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task RunCeilingsAsync(BenchSettings settings, IConfiguration configuration, ImageSet images, RunReport report, TextWriter log)
+    {
+        using Ceilings ceilings = new(configuration, images, settings.Model);
+        int maxBatch = ceilings.Settings.MaxBatchSize;
+        report.EffectiveSettings.Add(
+            $"Thread budget (server and ceilings): Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = ORT default, one per core), "
+            + $"Inference:AllowSpinning={ceilings.Inference.AllowSpinning}, WorkPool:Workers={ceilings.Workers}, Batching:Instances={ceilings.Settings.Instances}, "
+            + $"max batch {maxBatch} (manifest {ceilings.ManifestMaxBatch}), max delay {ceilings.Settings.MaxDelay.TotalMilliseconds} ms, queue {ceilings.Settings.QueueCapacity}; in-process provider {ceilings.Provider}");
+
+        log.WriteLine($"Ceilings: {report.EffectiveSettings[^1]}");
+        foreach (int b in settings.PipelineBatches.Select(b => b == 0 ? maxBatch : b).Distinct())
+        {
+            report.CeilingRows.Add(Print(log, ceilings.Pipeline(b, settings.WarmUp, settings.Duration)));
+        }
+
+        foreach (int b in settings.BareBatches.Select(b => b == 0 ? maxBatch : b).Distinct())
+        {
+            report.CeilingRows.Add(Print(log, ceilings.BareModel(b, Half(settings.Duration))));
+        }
+
+        if (settings.Unary.Contains(1))
+        {
+            report.CeilingRows.Add(Print(log, ceilings.SingleImage(settings.Duration, settings.MaxRequestsPerPhase)));
+        }
+
+        int top = settings.Unary.Concat(settings.Batch).Concat(settings.Stream).DefaultIfEmpty(0).Max();
+        if (top > 0)
+        {
+            report.CeilingRows.Add(Print(log, await ceilings.EngineAsync(top, settings.WarmUp, settings.Duration, settings.MaxRequestsPerPhase)));
+        }
+    }
+
+    private static async Task RunLoadAsync(BenchSettings settings, LoadRunner runner, RunReport report, TextWriter log)
+    {
+        foreach (int c in settings.Unary)
+        {
+            report.Phases.Add(Print(log, await runner.ClosedLoopAsync("unary", c, settings.Duration, settings.WarmUp)));
+        }
+
+        foreach (int c in settings.Batch)
+        {
+            report.Phases.Add(Print(log, await runner.ClosedLoopAsync("batch", c, settings.Duration, settings.WarmUp)));
+        }
+
+        foreach (int c in settings.Stream)
+        {
+            report.Phases.Add(Print(log, await runner.ClosedLoopAsync("stream", c, settings.Duration, settings.WarmUp)));
+        }
+
+        foreach (double asked in settings.OpenLoopRates)
+        {
+            double rate = asked;
+            if (rate <= 0)
+            {
+                double best = report.Phases.Where(p => p.Mode == "unary" && p.Name.StartsWith(runner.Prefix, StringComparison.Ordinal)).Select(p => p.ImagesPerSecond).DefaultIfEmpty(0).Max();
+                if (best <= 0)
+                {
+                    report.Notes.Add("Open loop 'auto' skipped: no closed-loop unary phase to take the rate from.");
+                    continue;
+                }
+
+                rate = Math.Round(best * 0.8, 1);
+                report.Notes.Add($"Open-loop rate 'auto' = 80 % of the best closed-loop unary throughput ({best:F1} images/s) = {rate:F1} images/s.");
+            }
+
+            report.Phases.Add(Print(log, await runner.OpenLoopAsync(rate, settings.Duration, settings.WarmUp)));
+        }
+
+        if (settings.Soak > TimeSpan.Zero)
+        {
+            log.WriteLine($"Soak: unary c={settings.SoakConcurrency} for {settings.Soak.TotalSeconds:F0} s, RSS every {settings.SoakSampleEvery.TotalSeconds:F0} s");
+            (PhaseResult result, IReadOnlyList<SoakSample> samples) = await runner.SoakAsync(settings.SoakConcurrency, settings.Soak, settings.SoakSampleEvery);
+            report.Phases.Add(Print(log, result));
+            report.Soak.AddRange(samples);
+        }
+    }
+
+    private static TimeSpan Half(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 2));
+
+    private static PhaseResult Print(TextWriter log, PhaseResult p)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        log.WriteLine(string.Create(inv, $"  {p.Name,-70} {p.ImagesPerSecond,8:F1} img/s  p50 {p.P50Ms,8:F1}  p90 {p.P90Ms,8:F1}  p99 {p.P99Ms,8:F1} ms  srv p50 {p.ServerP50Ms:F1} (dec {p.StageMeansMs.Decode:F1} q {p.StageMeansMs.Queue:F1} inf {p.StageMeansMs.Inference:F1})  sent {p.Sent} ok {p.Ok} rej {p.Rejected} fail {p.Failed} lost {p.Lost}  cores srv {p.ServerCores:F2} bench {p.BenchCores:F2} other {p.OtherCores:F2}"));
+        return p;
+    }
+
+    /// <summary>The server's configuration as the server itself would read it: its appsettings.json, then the --server-set keys.</summary>
+    private static IConfiguration BuildConfiguration(BenchSettings settings, string modelsDirectory, string? serverPath, string? repoRoot)
+    {
+        string? appsettings = serverPath is not null
+            ? Path.Combine(Path.GetDirectoryName(serverPath)!, "appsettings.json")
+            : repoRoot is null ? null : Path.Combine(repoRoot, "service", "Detector.Server", "appsettings.json");
+        ConfigurationBuilder builder = new();
+        if (appsettings is not null && File.Exists(appsettings))
+        {
+            builder.AddJsonFile(appsettings, optional: true);
+        }
+
+        Dictionary<string, string?> overrides = settings.ServerSettings.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.OrdinalIgnoreCase);
+        overrides["Models:Directory"] = modelsDirectory;
+        builder.AddInMemoryCollection(overrides);
+        return builder.Build();
+    }
+}

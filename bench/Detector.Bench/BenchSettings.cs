@@ -1,0 +1,88 @@
+namespace Detector.Bench;
+
+/// <summary>Everything one bench run was asked to do, from the command line.</summary>
+internal sealed record BenchSettings
+{
+    /// <summary>The one host the bench ever talks to.</summary>
+    public const string Host = "127.0.0.1";
+
+    public int Port { get; init; } = 5000;
+
+    public bool StartServer { get; init; }
+
+    public string? ServerPath { get; init; }
+
+    public int? ServerPid { get; init; }
+
+    /// <summary>Server configuration as Key=Value, passed to a started server as --Key=Value and mirrored by the in-process ceilings.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ServerSettings { get; init; } = [];
+
+    /// <summary>Server configurations to compare in one run, each with a fresh server; one unnamed variant by default.</summary>
+    public IReadOnlyList<BenchVariant> Variants { get; init; } = [new BenchVariant("base", [])];
+
+    public string Model { get; init; } = "meso4-df";
+
+    public string? ManifestsDirectory { get; init; }
+
+    public string? SharedDirectory { get; init; }
+
+    public string? DataDirectory { get; init; }
+
+    public int ImageCount { get; init; } = 120;
+
+    public bool SyntheticImages { get; init; }
+
+    public IReadOnlyList<int> Unary { get; init; } = [1, 4, 16, 64];
+
+    public IReadOnlyList<int> Batch { get; init; } = [64];
+
+    public IReadOnlyList<int> Stream { get; init; } = [64];
+
+    /// <summary>Open-loop rates in images/s; 0 means "auto": 80 % of the best closed-loop unary throughput.</summary>
+    public IReadOnlyList<double> OpenLoopRates { get; init; } = [];
+
+    public int BatchImages { get; init; } = 16;
+
+    public int StreamWindow { get; init; } = 32;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(3);
+
+    public long MaxRequestsPerPhase { get; init; } = 200_000;
+
+    public TimeSpan CallDeadline { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int OpenLoopMaxInFlight { get; init; } = 1024;
+
+    public bool Ceilings { get; init; } = true;
+
+    /// <summary>Batch sizes of the in-process pipeline ceiling; 0 stands for the server's effective max batch.</summary>
+    public IReadOnlyList<int> PipelineBatches { get; init; } = [0];
+
+    /// <summary>Batch sizes of the bare model ceiling; 0 stands for the server's effective max batch.</summary>
+    public IReadOnlyList<int> BareBatches { get; init; } = [0, 1];
+
+    public TimeSpan Soak { get; init; } = TimeSpan.Zero;
+
+    public int SoakConcurrency { get; init; } = 64;
+
+    public TimeSpan SoakSampleEvery { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When set, the run stops (exit code 5) unless the server runs the model on this execution provider.</summary>
+    public string? RequireProvider { get; init; }
+
+    public string Label { get; init; } = "run";
+
+    public string? ResultsDirectory { get; init; }
+
+    public string CommandLine { get; init; } = "";
+
+    public Uri GrpcAddress => new($"http://{Host}:{Port}");
+}
+
+/// <summary>A named server configuration: the run's --server-set keys plus these.</summary>
+internal sealed record BenchVariant(string Name, IReadOnlyList<KeyValuePair<string, string>> Settings);
+
+/// <summary>The server runs the model on another execution provider than --require-provider asked for.</summary>
+internal sealed class ProviderMismatchException(string message) : Exception(message);

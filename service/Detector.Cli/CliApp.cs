@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Detector.Cli.Commands;
+
+namespace Detector.Cli;
+
+/// <summary>What the commands depend on, replaceable in tests.</summary>
+/// <param name="Connect">Opens a connection to a server address.</param>
+/// <param name="Time">Clock for report dates.</param>
+internal sealed record CliServices(Func<string, DetectorConnection> Connect, TimeProvider Time)
+{
+    public static CliServices Default { get; } = new(DetectorConnection.Open, TimeProvider.System);
+}
+
+/// <summary>The <c>detector</c> command tree: score, models, eval.</summary>
+internal static class CliApp
+{
+    public static RootCommand CreateRootCommand(CliServices? services = null)
+    {
+        services ??= CliServices.Default;
+        var root = new RootCommand("Detector client: score images, list models and evaluate detectors on labelled data, over gRPC.");
+        root.Options.Add(CommonOptions.Server);
+        root.Subcommands.Add(ScoreCommand.Create(services));
+        root.Subcommands.Add(ModelsCommand.Create(services));
+        root.Subcommands.Add(EvalCommand.Create(services));
+        return root;
+    }
+
+    /// <summary>Parses and runs; a command line that does not parse exits with <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, InvocationConfiguration? configuration = null, CliServices? services = null, CancellationToken cancellationToken = default)
+    {
+        configuration ??= new InvocationConfiguration();
+        ParseResult parsed = CreateRootCommand(services).Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await configuration.Error.WriteLineAsync(error.Message);
+            }
+
+            await configuration.Error.WriteLineAsync("Run 'detector --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parsed.InvokeAsync(configuration, cancellationToken);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Detector.Api.V1;
+using Spectre.Console;
+
+namespace Detector.Cli.Commands;
+
+/// <summary>The readable form of one <see cref="ImageResult"/>.</summary>
+internal static class ResultPrinter
+{
+    public static void Print(IAnsiConsole console, string name, ImageResult result)
+    {
+        CultureInfo inv = CultureInfo.InvariantCulture;
+        console.MarkupLine($"[bold]{Markup.Escape(name)}[/]");
+        Verdict verdict = result.Verdict ?? new Verdict();
+        string synthetic = verdict.SyntheticAssessed ? verdict.SyntheticLikelihood.ToString("0.000", inv) : "not assessed";
+        string manipulation = verdict.ManipulationAssessed ? verdict.ManipulationLikelihood.ToString("0.000", inv) : "not assessed";
+        console.MarkupLine(string.Format(inv, "  verdict: [bold]{0}[/] (synthetic {1}, manipulation {2})", Markup.Escape(verdict.Label), synthetic, manipulation));
+        foreach (string reason in verdict.Reasons)
+        {
+            console.MarkupLine($"    - {Markup.Escape(reason)}");
+        }
+
+        if (result.Info is { } info)
+        {
+            console.MarkupLine(Markup.Escape(string.Format(inv, "  image: {0} {1}x{2}, {3:N0} bytes, {4}, sha256 {5}", info.Format, info.Width, info.Height, info.SizeBytes, info.ColorModel, info.Sha256)));
+        }
+
+        if (result.Scores.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Simple)
+                .AddColumn("model").AddColumn("version").AddColumn("task")
+                .AddColumn(new TableColumn("score").RightAligned())
+                .AddColumn(new TableColumn("threshold").RightAligned())
+                .AddColumn("positive");
+            foreach (ModelScore score in result.Scores)
+            {
+                table.AddRow(
+                    Markup.Escape(score.Model),
+                    Markup.Escape(score.Version),
+                    Markup.Escape(score.Task),
+                    score.Score.ToString("0.0000", inv),
+                    score.Threshold.ToString("0.0000", inv),
+                    score.Positive ? "[bold]yes[/]" : "no");
+            }
+
+            console.Write(table);
+        }
+
+        foreach (Evidence evidence in result.Evidence)
+        {
+            string where = evidence.Location is { } l
+                ? $"{l.Container}{(string.IsNullOrEmpty(l.Segment) ? "" : " " + l.Segment)}{(l.HasOffset ? string.Format(inv, " @ {0}", l.Offset) : "")}"
+                : "";
+            console.MarkupLine($"  evidence [{StrengthColour(evidence.Strength)}]{Markup.Escape(StrengthName(evidence.Strength))}[/]: {Markup.Escape(evidence.Summary)} [grey]({Markup.Escape(where)})[/]");
+        }
+
+        if (result.Timings is { } t)
+        {
+            console.MarkupLine(string.Format(inv, "  timings: decode {0:0.0} ms, preprocess {1:0.0} ms, queue {2:0.0} ms, inference {3:0.0} ms, evidence {4:0.0} ms, total {5:0.0} ms", t.DecodeSeconds * 1000, t.PreprocessSeconds * 1000, t.QueueSeconds * 1000, t.InferenceSeconds * 1000, t.EvidenceSeconds * 1000, t.TotalSeconds * 1000));
+        }
+
+        console.WriteLine();
+    }
+
+    private static string StrengthName(EvidenceStrength strength) => strength switch
+    {
+        EvidenceStrength.ProofOfAiGeneration => "proof of AI generation",
+        EvidenceStrength.ProofOfAiEditing => "proof of AI editing",
+        EvidenceStrength.SupportingHint => "hint",
+        EvidenceStrength.Malformed => "malformed",
+        _ => "fact",
+    };
+
+    private static string StrengthColour(EvidenceStrength strength) => strength switch
+    {
+        EvidenceStrength.ProofOfAiGeneration or EvidenceStrength.ProofOfAiEditing => "bold red",
+        EvidenceStrength.SupportingHint => "yellow",
+        EvidenceStrength.Malformed => "orange1",
+        _ => "grey",
+    };
+}

@@ -1,0 +1,55 @@
+using Grpc.Core;
+using Spectre.Console;
+
+namespace Detector.Cli;
+
+/// <summary>Console and status helpers shared by the commands.</summary>
+internal static class Consoles
+{
+    /// <summary>
+    /// A Spectre console writing to <paramref name="writer"/>: the real terminal when it is stdout, otherwise a plain,
+    /// colourless one (tests, redirected output), wide enough that tables are not wrapped.
+    /// </summary>
+    public static IAnsiConsole For(TextWriter writer)
+    {
+        if (ReferenceEquals(writer, Console.Out))
+        {
+            return AnsiConsole.Console;
+        }
+
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+        return console;
+    }
+
+    /// <summary>The canonical gRPC name of a status code, as other gRPC tools print it (INVALID_ARGUMENT).</summary>
+    public static string CodeName(StatusCode code) => code switch
+    {
+        StatusCode.OK => "OK",
+        _ => string.Concat(code.ToString().Select(static (c, i) => i > 0 && char.IsUpper(c) ? "_" + c : char.ToUpperInvariant(c).ToString())),
+    };
+
+    /// <summary>CodeName for a raw code as it arrives in <c>ItemStatus</c>.</summary>
+    public static string CodeName(int code) => Enum.IsDefined((StatusCode)code) ? CodeName((StatusCode)code) : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>"CODE: detail", with a hint when the server cannot be reached at all.</summary>
+    public static string Describe(RpcException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        string text = $"{CodeName(ex.StatusCode)}: {ex.Status.Detail}";
+        return ex.StatusCode == StatusCode.Unavailable ? text + " (is the detector server running there? see --server)" : text;
+    }
+
+    /// <summary>
+    /// True for failures of the connection or the server as a whole, where going on with the next image is pointless.
+    /// INTERNAL is not one: the service reports an unexpected failure on one image that way.
+    /// </summary>
+    public static bool IsServerFailure(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Unimplemented or StatusCode.Unauthenticated or StatusCode.PermissionDenied;
+}

@@ -1,0 +1,3 @@
+using Detector.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Detector.Cli;
+using Detector.Evaluation.Reporting;
+
+namespace Detector.Evaluation.Tests.Cli;
+
+public class CliTests
+{
+    private static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Eval_MissingFolder_ExitsTwoWithMessage()
+    {
+        (int code, string output, string error) = await RunAsync(["eval", "--data", "/no/such/detector-data", "--out", Path.GetTempPath()], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.Contains("not found", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task Eval_FolderWithoutRealOrFake_ExitsTwoWithMessage()
+    {
+        using var dir = new TempFolder();
+        dir.Write("pictures/a.png", "0.5");
+
+        (int code, _, string error) = await RunAsync(["eval", "--data", dir.Path, "--out", dir.PathOf("out")], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.Contains("neither a real/ nor a fake/ subfolder", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.PathOf("out")));
+    }
+
+    [Fact]
+    public async Task Eval_EmptyRealAndFake_ExitsTwoWithMessage()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir.PathOf("real"));
+        Directory.CreateDirectory(dir.PathOf("fake"));
+
+        (int code, _, string error) = await RunAsync(["eval", "--data", dir.Path, "--out", dir.PathOf("out")], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.Contains("no readable image", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_WriteThresholdWithoutTargetFpr_ExitsTwo()
+    {
+        (int code, _, string error) = await RunAsync(["eval", "--data", "d", "--out", "o", "--write-threshold", "m.json"], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.Contains("--write-threshold needs an explicit --target-fpr", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--target-fpr", "1.5")]
+    [InlineData("--concurrency", "0")]
+    [InlineData("--bootstrap", "-1")]
+    public async Task Eval_OutOfRangeOption_ExitsTwo(string option, string value)
+    {
+        (int code, _, string error) = await RunAsync(["eval", "--data", "d", "--out", "o", option, value], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.Contains(option, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_FakeServer_WritesReportsListsRejectsAndWritesThreshold()
+    {
+        using var dir = new TempFolder();
+        string[] reals = ["0.1", "0.2", "0.3", "0.6"];
+        string[] fakes = ["0.7", "0.9", "0.4", "0.8"];
+        for (int i = 0; i < reals.Length; i++)
+        {
+            dir.Write($"data/real/cam_{i}.png", reals[i]);
+            dir.Write($"data/fake/gen_{i}.png", fakes[i]);
+        }
+
+        dir.Write("data/real/cam_bad.png", "bad");
+        dir.Write("data/fake/gen_poison.png", "poison");
+        string manifest = dir.Write("m1/manifest.json", """{ "name": "m1", "version": "1", "threshold": 0.5, "file": "m1.onnx" }""");
+        var client = new FakeDetectorClient();
+
+        (int code, string output, string error) = await RunAsync(
+            ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--target-fpr", "0.25", "--write-threshold", manifest, "--bootstrap", "50", "--concurrency", "3"],
+            Fake(client));
+
+        Assert.True(code == 0, error);
+        EvaluationReport report = ReportJson.Deserialize(File.ReadAllText(dir.PathOf("out/report.json")))!;
+        ModelEvaluation model = Assert.Single(report.Models); // the auxiliary model is left out
+        Assert.Equal("m1", model.Name);
+        Assert.Equal(8, model.Overall.Count);
+        Assert.Equal(1.0 - (1.0 / 16.0), model.Overall.Auc!.Value, 1e-12); // only 0.6 (real) > 0.4 (fake) is out of order
+        Assert.Contains(report.Unreadable, static u => u.Path.EndsWith("cam_bad.png", StringComparison.Ordinal) && u.Reason.StartsWith("INVALID_ARGUMENT", StringComparison.Ordinal));
+        Assert.Contains(report.Unreadable, static u => u.Path.EndsWith("gen_poison.png", StringComparison.Ordinal) && u.Reason.StartsWith("RESOURCE_EXHAUSTED", StringComparison.Ordinal));
+        Assert.Equal(Now, report.CreatedUtc);
+        Assert.StartsWith("detector eval --data", report.CommandLine, StringComparison.Ordinal);
+
+        // Reals .1 .2 .3 .6; 25% allows one false positive (.6), and the smallest threshold keeping it there is .4.
+        Assert.Equal(0.4f, (float)model.ThresholdAtTargetFpr!.Threshold);
+        JsonNode written = JsonNode.Parse(File.ReadAllText(manifest))!;
+        Assert.Equal(0.4f, written["threshold"]!.GetValue<float>());
+        Assert.Equal("m1.onnx", written["file"]!.GetValue<string>());
+        Assert.Contains("Threshold of m1", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(dir.PathOf("out/report.md")));
+        Assert.True(File.Exists(dir.PathOf("out/roc.png")));
+    }
+
+    [Fact]
+    public async Task Eval_ManifestForModelNotSelected_ExitsTwoBeforeScoring()
+    {
+        using var dir = new TempFolder();
+        dir.Write("data/real/a_1.png", "0.1");
+        string manifest = dir.Write("manifest.json", """{ "name": "other" }""");
+        var client = new FakeDetectorClient();
+
+        (int code, _, string error) = await RunAsync(
+            ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--models", "m1", "--target-fpr", "0.01", "--write-threshold", manifest],
+            Fake(client));
+
+        Assert.Equal(2, code);
+        Assert.Contains("'other'", error, StringComparison.Ordinal);
+        Assert.Equal(0, client.StreamsOpened);
+    }
+
+    [Fact]
+    public async Task Eval_UnknownModel_ExitsTwoListingServerModels()
+    {
+        using var dir = new TempFolder();
+        dir.Write("data/real/a_1.png", "0.1");
+        var client = new FakeDetectorClient();
+
+        (int code, _, string error) = await RunAsync(["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--models", "m1,nope"], Fake(client));
+
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown model(s) nope; the server has: m1.", error, StringComparison.Ordinal);
+        Assert.Equal(0, client.StreamsOpened);
+    }
+
+    [Fact]
+    public async Task Score_RejectedImage_PrintsStatusAndExitsNonZero()
+    {
+        using var dir = new TempFolder();
+        string good = dir.Write("good.png", "0.9");
+        string bad = dir.Write("bad.png", "bad");
+
+        (int code, string output, string error) = await RunAsync(["score", good, bad], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(1, code);
+        Assert.Contains("likely AI-generated", output, StringComparison.Ordinal);
+        Assert.Contains("0.9000", output, StringComparison.Ordinal);
+        Assert.Contains("rejected: INVALID_ARGUMENT: not an image", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_Json_PrintsOneJsonObjectPerFile()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("a.png", "0.25");
+
+        (int code, string output, _) = await RunAsync(["score", "--json", file], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        JsonNode result = JsonNode.Parse(output.Trim())!;
+        Assert.Equal("m1", result["scores"]![0]!["model"]!.GetValue<string>());
+        Assert.False(result["scores"]![0]!["positive"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Models_FakeServer_PrintsTable()
+    {
+        (int code, string output, _) = await RunAsync(["models"], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        Assert.Contains("m1", output, StringComparison.Ordinal);
+        Assert.Contains("CPUExecutionProvider", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_BadServerAddress_ExitsTwo()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("a.png", "0.25");
+
+        (int code, _, string error) = await RunAsync(["score", "--server", "127.0.0.1:5000", file], CliServices.Default);
+
+        Assert.Equal(2, code);
+        Assert.Contains("http://", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseModels_CommaSeparatedAndRepeated_AreFlattened()
+    {
+        RootCommand root = CliApp.CreateRootCommand(Unreachable());
+        ParseResult parsed = root.Parse(["score", "--models", "a,b", "--models", "c", "x.png"]);
+        Option<string[]> models = (Option<string[]>)parsed.CommandResult.Command.Options.Single(static o => o.Name == "--models");
+
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(["a", "b", "c"], CommonOptions.SplitModels(parsed.GetValue(models)));
+    }
+
+    private static CliServices Unreachable() =>
+        new(static _ => throw new InvalidOperationException("no server is needed for this test"), new FixedTime(Now));
+
+    private static CliServices Fake(FakeDetectorClient client) => new(_ => new DetectorConnection(client), new FixedTime(Now));
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, CliServices services)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, new InvocationConfiguration { Output = output, Error = error }, services);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

@@ -1,0 +1,271 @@
+using System.Buffers.Binary;
+using Detector.Evidence.Model;
+using Detector.Evidence.Tests.Builders;
+using static Detector.Evidence.Tests.EvidenceAssert;
+
+namespace Detector.Evidence.Tests;
+
+public class C2paExtractorTests
+{
+    [Fact]
+    public void Jpeg_SingleApp11Store_ReportsTrainedAlgorithmicMediaAsProof()
+    {
+        byte[] jpeg = JpegBuilder.Simple(b => b.Jumbf(JumbfBuilder.AiStore("ChatGPT")));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, ai.Strength);
+        Assert.Equal("C2PA manifest from ChatGPT 1.0 declares trainedAlgorithmicMedia.", ai.Summary);
+        Assert.Equal(JumbfBuilder.TrainedAlgorithmicMedia, ai.ValueOf("digital_source_type"));
+        Assert.Equal("DALL-E", ai.ValueOf("software_agent"));
+        Assert.Equal("c2pa.created", ai.ValueOf("action"));
+        Assert.Equal("active", ai.ValueOf("role"));
+        Assert.Equal("JPEG", ai.Location.Container);
+        Assert.StartsWith("APP11 c2pa/urn:uuid:", ai.Location.Segment, StringComparison.Ordinal);
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void Jpeg_StoreSplitOverManySegments_IsReassembled()
+    {
+        byte[] store = JumbfBuilder.AiStore("Adobe Firefly");
+        byte[] jpeg = JpegBuilder.Simple(b => b.Jumbf(store, maxBoxBytesPerSegment: 100));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Contains("Adobe Firefly", ai.Summary, StringComparison.Ordinal);
+        Finding manifest = Single(report, FindingKinds.C2paManifest);
+        Assert.Matches(@"^APP11 \(\d+ segments\)", manifest.Location.Segment);
+        None(report, FindingKinds.C2paMalformed);
+    }
+
+    [Fact]
+    public void Jpeg_MissingContinuationSegment_ReportsMalformedSequence()
+    {
+        byte[] store = JumbfBuilder.AiStore();
+        byte[] full = JpegBuilder.Simple(b => b.Jumbf(store, maxBoxBytesPerSegment: 100));
+
+        // Rewrite the sequence number of the second APP11 segment (Z = 2) to 3.
+        int second = IndexOfNth(full, [0xFF, 0xEB], 2);
+        BinaryPrimitives.WriteUInt32BigEndian(full.AsSpan(second + 4 + 4), 3);
+        EvidenceReport report = Analyze(full);
+
+        Finding malformed = Any(report, FindingKinds.C2paMalformed, f => f.Summary.Contains("sequence number", StringComparison.Ordinal));
+        Assert.StartsWith("C2PA store present but malformed at offset ", malformed.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Png_CabxChunk_ReportsV2ClaimGeneratorAndActionsV2()
+    {
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore("GPT-4o", v2: true)));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Contains("GPT-4o 1.0", ai.Summary, StringComparison.Ordinal);
+        Assert.Contains("c2pa.actions.v2", ai.Location.Segment, StringComparison.Ordinal);
+        Assert.Equal("2", Single(report, FindingKinds.C2paManifest).ValueOf("claim_version"));
+    }
+
+    [Fact]
+    public void WebP_C2paChunk_IsRead()
+    {
+        byte[] webp = RiffBuilder.WebP(("C2PA", JumbfBuilder.AiStore("Bing Image Creator")));
+
+        EvidenceReport report = Analyze(webp);
+
+        Assert.Contains("Bing Image Creator", Single(report, FindingKinds.C2paAiSourceType).Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Signature_ReportsAlgorithmAndNeverClaimsValidity()
+    {
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore()));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding signature = Single(report, FindingKinds.C2paSignature);
+        Assert.Equal("ES256", signature.ValueOf("algorithm"));
+        Assert.Equal("not verified", signature.ValueOf("verification"));
+        Assert.Equal("not evaluated", signature.ValueOf("trust"));
+        Assert.Contains("not verified", signature.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("trusted", signature.Summary.Replace("not evaluated for trust", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("present (ES256), not verified", Single(report, FindingKinds.C2paAiSourceType).ValueOf("signature"));
+    }
+
+    [Fact]
+    public void CompositeWithTrainedAlgorithmicMedia_IsProofOfAiEditing()
+    {
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore("Adobe Photoshop", JumbfBuilder.CompositeWithTrained)));
+
+        Finding ai = Single(Analyze(png), FindingKinds.C2paAiSourceType);
+
+        Assert.Equal(FindingStrength.ProofOfAiEditing, ai.Strength);
+    }
+
+    [Fact]
+    public void DigitalCaptureAction_IsNeutral()
+    {
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore("Camera", JumbfBuilder.DigitalCapture)));
+
+        EvidenceReport report = Analyze(png);
+
+        None(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal(FindingStrength.NeutralFact, Single(report, FindingKinds.C2paAction).Strength);
+    }
+
+    [Fact]
+    public void TwoManifests_AiIngredientBeforeActiveEdit_ReportsRoles()
+    {
+        byte[] ingredient = JumbfBuilder.Manifest("urn:uuid:a", "DALL-E", false, JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null)));
+        byte[] active = JumbfBuilder.Manifest("urn:uuid:b", "Photoshop", false, JumbfBuilder.Actions("c2pa.actions", ("c2pa.opened", null, null), ("c2pa.color_adjustments", null, null)));
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(ingredient, active)));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal("ingredient", ai.ValueOf("role"));
+        Assert.Contains("ingredient manifest", ai.Summary, StringComparison.Ordinal);
+        Assert.Equal(2, report.Findings.Count(f => f.Kind == FindingKinds.C2paManifest));
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paManifest && f.ValueOf("role") == "active" && f.ValueOf("claim_generator_info") == "Photoshop 1.0");
+    }
+
+    [Fact]
+    public void TruncatedBox_ReportsMalformedAtFileOffset()
+    {
+        byte[] store = JumbfBuilder.AiStore();
+        byte[] truncated = store[..(store.Length - 40)];
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", truncated));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding malformed = Any(report, FindingKinds.C2paMalformed);
+        Assert.StartsWith("C2PA store present but malformed at offset ", malformed.Summary, StringComparison.Ordinal);
+        Assert.True(malformed.Location.Offset >= 41);
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void LengthPastEndOfParent_ReportsMalformed()
+    {
+        byte[] inner = JumbfBuilder.BoxWithDeclaredLength("cbor", [1, 2, 3], 5000);
+        byte[] store = JumbfBuilder.Superbox("c2pa", "c2pa", inner);
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", store));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("declares length 5000, past the end of its parent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void GiantExtendedLength_ReportsMalformed()
+    {
+        byte[] box = new byte[16 + 4];
+        BinaryPrimitives.WriteUInt32BigEndian(box, 1);
+        "jumb"u8.CopyTo(box.AsSpan(4));
+        BinaryPrimitives.WriteUInt64BigEndian(box.AsSpan(8), ulong.MaxValue);
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", box));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("past the end", StringComparison.Ordinal));
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void WrongStoreUuid_ReportsMalformed()
+    {
+        byte[] store = JumbfBuilder.Box("jumb", [.. JumbfBuilder.Description("c2pa", "c2pa", suffix: new byte[12]), .. JumbfBuilder.Manifest("m", "x", false)]);
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", store));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("UUID", StringComparison.Ordinal));
+        None(report, FindingKinds.C2paManifest);
+    }
+
+    [Fact]
+    public void AbsurdNestingDepth_StopsAtDepthLimit()
+    {
+        byte[] box = JumbfBuilder.Box("cbor", [0xA0]);
+        for (int i = 0; i < 5000; i++)
+        {
+            box = JumbfBuilder.Superbox("c2pa", null, box);
+        }
+
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", box));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("nesting deeper than 16", StringComparison.Ordinal));
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void DeeplyNestedCbor_StopsAtDepthLimit()
+    {
+        byte[] cbor = [.. Enumerable.Repeat((byte)0x81, 100_000), 0x00];
+        byte[] claim = JumbfBuilder.Superbox("c2cl", "c2pa.claim", JumbfBuilder.Box("cbor", cbor));
+        byte[] manifest = JumbfBuilder.Superbox("c2ma", "m", JumbfBuilder.Superbox("c2as", "c2pa.assertions"), claim, JumbfBuilder.Signature());
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("CBOR nesting deeper than", StringComparison.Ordinal));
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void CborWithGiantDeclaredArray_IsMalformedNotAllocated()
+    {
+        // Array header declaring 2^63 items, followed by nothing.
+        byte[] cbor = [0x9B, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+        byte[] actions = JumbfBuilder.Superbox("cbor", "c2pa.actions", JumbfBuilder.Box("cbor", cbor));
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(JumbfBuilder.Manifest("m", "x", false, actions))));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("c2pa.actions", StringComparison.Ordinal));
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void ManifestWithoutSignature_ReportsMalformed()
+    {
+        byte[] manifest = JumbfBuilder.Superbox("c2ma", "m", JumbfBuilder.Superbox("c2as", "c2pa.assertions"), JumbfBuilder.Claim("x"));
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.C2paMalformed && f.Summary.Contains("no signature box", StringComparison.Ordinal));
+        Assert.Equal("absent", Single(report, FindingKinds.C2paManifest).ValueOf("signature"));
+    }
+
+    [Fact]
+    public void NonC2paJumbfInApp11_IsNeutral()
+    {
+        byte[] other = JumbfBuilder.Superbox("xxxx", "other", JumbfBuilder.Box("json", "{}"u8.ToArray()));
+        byte[] jpeg = JpegBuilder.Simple(b => b.Jumbf(other));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Assert.Equal(FindingStrength.NeutralFact, Single(report, FindingKinds.JumbfOther).Strength);
+        None(report, FindingKinds.C2paManifest);
+    }
+
+    private static int IndexOfNth(byte[] data, byte[] pattern, int n)
+    {
+        int found = 0;
+        for (int i = 0; i <= data.Length - pattern.Length; i++)
+        {
+            if (data.AsSpan(i, pattern.Length).SequenceEqual(pattern) && ++found == n)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("pattern not found");
+    }
+}

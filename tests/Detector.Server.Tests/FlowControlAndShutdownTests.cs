@@ -1,0 +1,148 @@
+extern alias server;
+
+using Detector.Api.V1;
+using Detector.Engine.Batching;
+using Detector.Engine.Inference;
+using Detector.Engine.Models;
+using Detector.Engine.Scoring;
+using Detector.Imaging.Decoding;
+using Detector.Server.Api;
+using Detector.TestSupport;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServerApi = server::Detector.Api.V1;
+
+namespace Detector.Server.Tests;
+
+public sealed class FlowControlAndShutdownTests
+{
+    /// <summary>Counts how far the server has read ahead of what it has answered.</summary>
+    private sealed class CountingStream(int count) : IAsyncStreamReader<ServerApi.ScoreStreamRequest>, IServerStreamWriter<ServerApi.ScoreStreamResponse>
+    {
+        private readonly byte[] _png = TestImages.SolidPng(16, 16, 255, 0, 0);
+        private int _read;
+        private int _written;
+
+        public int MaxAhead { get; private set; }
+
+        public int Written => Volatile.Read(ref _written);
+
+        public ServerApi.ScoreStreamRequest Current { get; private set; } = new();
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (_read == count)
+            {
+                return Task.FromResult(false);
+            }
+
+            _read++;
+            MaxAhead = Math.Max(MaxAhead, _read - Volatile.Read(ref _written));
+            Current = new ServerApi.ScoreStreamRequest { Image = new ServerApi.ImageInput { Id = $"i{_read}", Data = ByteString.CopyFrom(_png) } };
+            return Task.FromResult(true);
+        }
+
+        public Task WriteAsync(ServerApi.ScoreStreamResponse message)
+        {
+            Assert.Equal(0, message.Result.Status.Code);
+            Interlocked.Increment(ref _written);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task ScoreStream_FastProducer_ServerNeverReadsMoreThanTheInFlightLimitAhead()
+    {
+        using TestModelFolder folder = new();
+        folder.AddTinyModel("tiny");
+        await using ModelHost host = new(
+            ModelRepository.Load(new ModelRepositoryOptions { Directory = folder.Root }),
+            new InferenceOptions { ExecutionProvider = "cpu" },
+            new BatchingOptions(),
+            new OrtExecutionProviderProbe(),
+            TimeProvider.System,
+            NullLogger<ModelHost>.Instance);
+        host.WarmUp();
+        using CpuWorkPool pool = new(2);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        DetectorGrpcService service = new(engine, Options.Create(new ApiOptions { MaxInFlightPerStream = 3 }), NullLogger<DetectorGrpcService>.Instance);
+        CountingStream stream = new(200);
+
+        await service.ScoreStream(stream, stream, new FakeServerCallContext());
+
+        Assert.Equal(200, stream.Written);
+        // Messages read but not yet answered never exceed the in-flight limit.
+        Assert.InRange(stream.MaxAhead, 1, 3);
+    }
+
+    [Fact]
+    public void ToStatus_QueueFull_IsResourceExhaustedWithRetryPushbackTrailer()
+    {
+        Status status = GrpcErrors.ToStatus(new QueueFullException("m", 8, TimeSpan.FromMilliseconds(250)), out Metadata? trailers);
+
+        Assert.Equal(StatusCode.ResourceExhausted, status.StatusCode);
+        Assert.Contains("queue limit", status.Detail, StringComparison.Ordinal);
+        Assert.Equal("250", trailers!.GetValue(GrpcErrors.RetryPushbackTrailer));
+    }
+
+    [Theory]
+    [InlineData(typeof(ServiceStoppingException), StatusCode.Unavailable)]
+    [InlineData(typeof(EngineNotReadyException), StatusCode.Unavailable)]
+    [InlineData(typeof(OperationCanceledException), StatusCode.Cancelled)]
+    [InlineData(typeof(InvalidOperationException), StatusCode.Internal)]
+    public void ToStatus_EngineFailures_MapToTheirCodes(Type exceptionType, StatusCode expected)
+    {
+        Exception ex = (Exception)Activator.CreateInstance(exceptionType)!;
+
+        Status status = GrpcErrors.ToStatus(ex, out _);
+
+        Assert.Equal(expected, status.StatusCode);
+        if (expected == StatusCode.Internal)
+        {
+            // Unexpected failures never leak their details to clients.
+            Assert.DoesNotContain(ex.Message, status.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task StopApplication_WhileRequestsAreRunning_EveryRequestIsAnsweredOrRefusedNoneLost()
+    {
+        await using DetectorHostFactory factory = new(new Dictionary<string, string?> { ["Batching:MaxDelayMilliseconds"] = "0" });
+        Uri address = factory.StartKestrel();
+        using Grpc.Net.Client.GrpcChannel channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
+        DetectorService.DetectorServiceClient client = DetectorHostFactory.CreateClient(channel);
+        await factory.WaitUntilServingAsync(channel);
+        byte[] image = TestImages.Textured(256, 256, jpeg: true);
+
+        Task<StatusCode>[] calls = Enumerable.Range(0, 300).Select(i => CallAsync(client, image, i)).ToArray();
+        await Task.WhenAny(calls);
+        ModelHost host = factory.Services.GetRequiredService<ModelHost>();
+        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        StatusCode[] outcomes = await Task.WhenAll(calls);
+
+        // Accepted images are answered (OK); images arriving after the stop began are refused (UNAVAILABLE), never lost.
+        Assert.All(outcomes, c => Assert.True(c is StatusCode.OK or StatusCode.Unavailable, $"unexpected {c}"));
+        Assert.Contains(StatusCode.OK, outcomes);
+        Assert.True(host.IsDraining);
+    }
+
+    private static async Task<StatusCode> CallAsync(DetectorService.DetectorServiceClient client, byte[] image, int i)
+    {
+        try
+        {
+            ScoreResponse response = await client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = $"i{i}", Data = ByteString.CopyFrom(image) } });
+            Assert.Single(response.Result.Scores);
+            return StatusCode.OK;
+        }
+        catch (RpcException ex)
+        {
+            return ex.StatusCode;
+        }
+    }
+}
