@@ -22,6 +22,9 @@ internal sealed record BenchSettings
 
     public string Model { get; init; } = "meso4-df";
 
+    /// <summary>Send ScoreOptions.skip_evidence, to measure the scoring path without the evidence layer.</summary>
+    public bool SkipEvidence { get; init; }
+
     public string? ManifestsDirectory { get; init; }
 
     public string? SharedDirectory { get; init; }

@@ -190,7 +190,7 @@ internal sealed class LoadRunner
         return (sequence, _images[sequence]);
     }
 
-    private ScoreOptions Options() => new() { Models = { _settings.Model } };
+    private ScoreOptions Options() => new() { Models = { _settings.Model }, SkipEvidence = _settings.SkipEvidence };
 
     private static Task RunWorkers(int count, Func<Task> worker)
     {

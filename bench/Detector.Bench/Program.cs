@@ -30,11 +30,12 @@ Option<string> bareBatches = new("--bare-batches") { Description = "Batch sizes 
 Option<double> soak = new("--soak") { Description = "Seconds of closed-loop unary load with the server's VmRSS sampled (0 = none).", DefaultValueFactory = _ => 0 };
 Option<int> soakConcurrency = new("--soak-concurrency") { Description = "Concurrency of the soak.", DefaultValueFactory = _ => 64 };
 Option<string?> requireProvider = new("--require-provider") { Description = "Stop with exit code 5 unless the server runs the model on this provider, e.g. CUDAExecutionProvider." };
+Option<bool> skipEvidence = new("--skip-evidence") { Description = "Ask the server to skip the forensic evidence layer (ScoreOptions.skip_evidence)." };
 Option<string> label = new("--label") { Description = "Name of the run in the result file names.", DefaultValueFactory = _ => "run" };
 Option<string?> results = new("--results") { Description = "Folder for the CSV and markdown (default: bench/results)." };
 
 RootCommand root = new("Detector load benchmark: drives a running Detector.Server on 127.0.0.1 and measures the in-process ceilings in the same run.");
-foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, requireProvider, label, results })
+foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, requireProvider, skipEvidence, label, results })
 {
     root.Options.Add(option);
 }
@@ -47,6 +48,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         settings = new BenchSettings
         {
             Port = parsed.GetValue(port),
+            SkipEvidence = parsed.GetValue(skipEvidence),
             StartServer = parsed.GetValue(startServer),
             ServerPath = parsed.GetValue(serverPath),
             ServerPid = parsed.GetValue(serverPid),

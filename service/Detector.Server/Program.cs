@@ -2,8 +2,20 @@ using Detector.Engine.Models;
 using Detector.Engine.Scoring;
 using Detector.Server.Api;
 using Detector.Server.Hosting;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+// The service's own defaults (endpoints, limits) travel with the binary: read appsettings.json from the application
+// folder at the lowest priority, so the service behaves the same from any working directory; an appsettings.json in
+// the content root, environment variables and the command line still override it.
+builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+{
+    Path = "appsettings.json",
+    Optional = true,
+    FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+});
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 {
     ["--models"] = "Models:Directory",

@@ -33,6 +33,23 @@ CROP = 224
 MEAN = (0.5, 0.5, 0.5)
 STD = (0.25, 0.25, 0.25)
 PAD_VALUE = 0.0
+# "rgb": 3 channels. "luma": one channel, the service's colorOrder "luma":
+#   y = 0.299f*R + 0.587f*G + 0.114f*B (float32, summed left to right), then (y / 255f - 0.5) / 0.25.
+COLOR = "rgb"
+
+
+def set_color(mode: str) -> None:
+    global COLOR, MEAN, STD, _MEAN, _STD
+    assert mode in ("rgb", "luma")
+    COLOR = mode
+    n = 1 if mode == "luma" else 3
+    MEAN, STD = (0.5,) * n, (0.25,) * n
+    _MEAN = np.array(MEAN, np.float32).reshape(n, 1, 1)
+    _STD = np.array(STD, np.float32).reshape(n, 1, 1)
+
+
+def channels() -> int:
+    return 1 if COLOR == "luma" else 3
 
 SYNTH_SOURCES = ("declan", "cnndet", "comfyui", "kolors", "selfexsr")
 
@@ -212,21 +229,22 @@ class HighPass(nn.Module):
     """Fixed (not trained) residual filters applied per channel: x - box3(x), and the 2nd-order
     SRM-like 3x3 kernel. Removes image content at low frequencies, keeps the pixel-level traces."""
 
-    def __init__(self):
+    def __init__(self, in_ch: int = 3):
         super().__init__()
+        self.in_ch = in_ch
         k1 = -np.ones((3, 3), np.float32) / 9.0
         k1[1, 1] += 1.0
         k2 = np.array([[-1, 2, -1], [2, -4, 2], [-1, 2, -1]], np.float32) / 4.0
-        # groups=3: output channels 2c, 2c+1 come from input channel c
-        w = np.zeros((6, 1, 3, 3), np.float32)
-        for c in range(3):
+        # groups=in_ch: output channels 2c, 2c+1 come from input channel c
+        w = np.zeros((2 * in_ch, 1, 3, 3), np.float32)
+        for c in range(in_ch):
             w[2 * c, 0] = k1 * 4.0
             w[2 * c + 1, 0] = k2
         self.register_buffer("weight", torch.from_numpy(w))
 
     def forward(self, x):
         w = self.weight
-        return F.conv2d(x, w, padding=1, groups=3)
+        return F.conv2d(x, w, padding=1, groups=self.in_ch)
 
 
 def conv_bn(cin, cout, stride=1, k=3):
@@ -243,11 +261,11 @@ class SynthNet(nn.Module):
               stride-2 stages (about 245 MMAC at 224 for width 16).
     """
 
-    def __init__(self, width: int = 16, highpass: bool = True, arch: str = "b"):
+    def __init__(self, width: int = 16, highpass: bool = True, arch: str = "b", in_ch: int = 3):
         super().__init__()
         w = width
-        self.highpass = HighPass() if highpass else None
-        cin = 6 if highpass else 3
+        self.highpass = HighPass(in_ch) if highpass else None
+        cin = 2 * in_ch if highpass else in_ch
         if arch == "a":
             layers = [conv_bn(cin, w), conv_bn(w, 2 * w, 2), conv_bn(2 * w, 2 * w), conv_bn(2 * w, 4 * w, 2),
                       conv_bn(4 * w, 4 * w), conv_bn(4 * w, 8 * w, 2), conv_bn(8 * w, 8 * w)]
@@ -282,15 +300,22 @@ _STD = np.array(STD, np.float32).reshape(3, 1, 1)
 
 
 def normalise(rgb: np.ndarray) -> np.ndarray:
-    """HxWx3 uint8 -> 3xHxW float32: (v / 255f - mean) / std, all in float32 like the service."""
-    t = rgb.transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
+    """HxWx3 uint8 -> CxHxW float32: (v / 255f - mean) / std, all in float32 like the service.
+    For luma, v = 0.299f*R + 0.587f*G + 0.114f*B in float32 first (not rounded)."""
+    if COLOR == "luma":
+        f = rgb.astype(np.float32)
+        y = np.float32(0.299) * f[..., 0] + np.float32(0.587) * f[..., 1]
+        y = y + np.float32(0.114) * f[..., 2]
+        t = (y / np.float32(255.0))[None]
+    else:
+        t = rgb.transpose(2, 0, 1).astype(np.float32) / np.float32(255.0)
     return ((t - _MEAN) / _STD).astype(np.float32)
 
 
 def recipe_tensor(rgb: np.ndarray, size: int = CROP) -> np.ndarray:
     """The service's "center-crop" recipe: 3 x size x size float32."""
     h, w = rgb.shape[:2]
-    out = np.full((3, size, size), PAD_VALUE, np.float32)
+    out = np.full((channels(), size, size), PAD_VALUE, np.float32)
     if w >= size:
         sx, dx, cw = int(round((w - size) / 2.0)), 0, size
     else:

@@ -75,9 +75,65 @@ def jpeg_q90(rgb):
     return C.decode_rgb(buf)
 
 
+ORTCHECK_BIN = "/tmp/baseline_synthetic_ortcheck"
+
+
+def imagesharp_decode(paths):
+    """Decode files with ImageSharp 2.1.13, the service's decoder (C# helper in ortcheck/). For JPEG it
+    differs from PIL/libjpeg-turbo (most on 4:2:0 chroma upsampling); PNG is identical."""
+    import struct
+    import subprocess
+    import tempfile
+    here = os.path.dirname(os.path.abspath(__file__))
+    dll = os.path.join(ORTCHECK_BIN, "OrtCheck.dll")
+    if not os.path.exists(dll):
+        subprocess.run(["dotnet", "build", "-c", "Release", "-nologo", "-v", "q", "-o", ORTCHECK_BIN,
+                        os.path.join(here, "ortcheck", "OrtCheck.csproj")], check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as td:
+        lst, out = os.path.join(td, "list.txt"), os.path.join(td, "rgb.bin")
+        with open(lst, "w") as fh:
+            fh.write("\n".join(paths))
+        subprocess.run(["dotnet", dll, "decode", lst, out], check=True)
+        b = open(out, "rb").read()
+    arrs, o = [], 0
+    while o < len(b):
+        w, h = struct.unpack_from("<ii", b, o)
+        o += 8
+        arrs.append(np.frombuffer(b, np.uint8, w * h * 3, o).reshape(h, w, 3).copy())
+        o += w * h * 3
+    assert len(arrs) == len(paths)
+    return arrs
+
+
+def service_decoder_report(model, parts, thr_logit, root, log):
+    """Scores as the service computes them: ImageSharp decode (JPEG files), then the same recipe."""
+    rep = {}
+    for part in ("select", "val"):
+        items = parts[part]
+        y = np.array([it.label for it in items])
+        s_pil = np.array(score_items(model, items))
+        jpg = [i for i, it in enumerate(items) if it.fmt == "JPEG"]
+        dec = imagesharp_decode([os.path.join(root, items[i].path) for i in jpg])
+        s_is = s_pil.copy()
+        if jpg:
+            s_is[jpg] = np.array(score_arrays(model, dec))
+        dp = np.abs(C.sigmoid(s_is[jpg]) - C.sigmoid(s_pil[jpg])) if jpg else np.zeros(0)
+        r = {"n_jpeg": len(jpg), "jpeg_mean_abs_delta_p": float(dp.mean()) if len(dp) else 0.0,
+             "jpeg_max_abs_delta_p": float(dp.max()) if len(dp) else 0.0,
+             "verdicts_changed": int(((s_is >= thr_logit) != (s_pil >= thr_logit)).sum())}
+        for fam, idx in _fam_sets(items).items():
+            r[f"auc_{fam}"] = C.auc(y[idx], s_is[idx])
+        r["per_file_delta_p"] = {items[i].path: round(float(d), 5) for i, d in zip(jpg, dp)}
+        rep[part] = r
+        log(f"[{part} service decoder] JPEG files {len(jpg)} mean|dP| {r['jpeg_mean_abs_delta_p']:.4f} "
+            f"max {r['jpeg_max_abs_delta_p']:.4f} verdicts changed {r['verdicts_changed']} AUC "
+            + " ".join(f"{k} {r['auc_' + k]:.3f}" for k in ("all", "declan", "cnndet", "modern")))
+    return rep
+
+
 def full_report(model, parts, threshold, root, log):
     thr_logit = float(np.log(threshold / (1 - threshold)))
-    rep = {"recipe": {"crop": C.CROP, "mean": C.MEAN, "std": C.STD, "padValue": C.PAD_VALUE,
+    rep = {"recipe": {"color": C.COLOR, "crop": C.CROP, "mean": C.MEAN, "std": C.STD, "padValue": C.PAD_VALUE,
                       "formula": "(float32(v)/255 - mean)/std, RGB, NCHW, centre crop at round((W-224)/2), round((H-224)/2) "
                                  "(half to even), no resize; smaller images placed at (224-W)//2 and padded with padValue"}}
     tr = parts["train"]
@@ -173,6 +229,12 @@ def full_report(model, parts, threshold, root, log):
         if "auc" in v:
             log(f"[val bucket] {k} n={v['n_fake']}f/{v['n_real']}r AUC {v['auc']:.3f}")
 
+    # ---- the service's JPEG decoder (ImageSharp) instead of PIL ----
+    try:
+        rep["service_decoder_imagesharp"] = service_decoder_report(model, parts, thr_logit, root, log)
+    except Exception as ex:  # no .NET SDK: not fatal
+        log(f"[service decoder] skipped: {ex}")
+
     # ---- out-of-distribution real photographs: ManTraNet originals (and forged = edited, not AI) ----
     try:
         man = C.read_index(root, "manipulation")
@@ -183,6 +245,17 @@ def full_report(model, parts, threshold, root, log):
             v = sm_[np.array([it.label for it in man]) == lab]
             ood[name] = {"n": int(len(v)), "flagged_at_threshold": float((v >= thr_logit).mean()),
                          "mean_p": float(C.sigmoid(v).mean()), "median_p": float(np.median(C.sigmoid(v)))}
+        try:  # the same photographs through the service's decoder
+            jpg = [i for i, it in enumerate(man) if it.fmt == "JPEG"]
+            dec = imagesharp_decode([os.path.join(root, man[i].path) for i in jpg])
+            s_is = sm_.copy()
+            s_is[jpg] = np.array(score_arrays(model, dec))
+            for lab, name in ((0, "original"), (1, "forged")):
+                v = s_is[np.array([it.label for it in man]) == lab]
+                ood[name]["imagesharp_flagged_at_threshold"] = float((v >= thr_logit).mean())
+                ood[name]["imagesharp_median_p"] = float(np.median(C.sigmoid(v)))
+        except Exception as ex:
+            log(f"[ood mantranet] service decoder skipped: {ex}")
         rep["ood_real_photos_mantranet"] = ood
         log("[ood mantranet, all are real photographs or human edits] " + json.dumps(ood))
     except Exception as e:  # data layout changed: not fatal
@@ -253,7 +326,7 @@ def export_checks(model, onnx_path, val_items, log):
     rng = np.random.default_rng(0)
     inputs = {
         "val_recipe_batch16": np.stack([C.recipe_tensor(it.img) for it in val_items[:16]]),
-        "random_normal_b3_224": rng.standard_normal((3, 3, 224, 224)).astype(np.float32),
+        "random_normal_b3_224": rng.standard_normal((3, C.channels(), 224, 224)).astype(np.float32),
         "val_recipe_b2_native_320": np.stack([C.normalise(it.img[:320, :320]) for it in val_items
                                               if min(it.img.shape[:2]) >= 320][:2]),
     }
@@ -290,16 +363,18 @@ def main():
     ap.add_argument("--data", default=None)
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--arch", default="b")
+    ap.add_argument("--color", default="rgb")
     ap.add_argument("--threshold", type=float, default=0.5)
     a = ap.parse_args()
     torch.set_num_threads(2)
+    C.set_color(a.color)
     root = C.find_data_root(a.data)
     items = C.read_index(root)
     C.load_images(root, items)
     import csv
     split = {r["file"]: r["split"] for r in csv.DictReader(open(os.path.join(os.path.dirname(__file__), "split.csv")))}
     parts = {p: [it for it in items if split[it.path] == p] for p in ("train", "select", "val")}
-    model = C.SynthNet(width=a.width, arch=a.arch)
+    model = C.SynthNet(width=a.width, arch=a.arch, in_ch=C.channels())
     model.load_state_dict(torch.load(a.state))
     full_report(model, parts, a.threshold, root, print)
 

@@ -48,6 +48,8 @@ def read_tensor(path):
 
 def main():
     torch.set_num_threads(2)
+    man = json.load(open(os.path.join(os.path.dirname(HERE), "manifest.json")))
+    C.set_color("luma" if man["input"]["colorOrder"] == "luma" else "rgb")
     model_path = os.path.join(os.path.dirname(HERE), "model.onnx")
     subprocess.run(["dotnet", "build", "-c", "Release", "-nologo", "-v", "q", "-o", BIN,
                     os.path.join(HERE, "ortcheck", "OrtCheck.csproj")], check=True)
@@ -62,7 +64,7 @@ def main():
     cases = {
         "val_recipe_b16_224": np.stack([C.recipe_tensor(it.img) for it in val[:16]]),
         "val_recipe_b1_224": C.recipe_tensor(val[-1].img)[None],
-        "random_b3_224": rng.standard_normal((3, 3, 224, 224)).astype(np.float32),
+        "random_b3_224": rng.standard_normal((3, C.channels(), 224, 224)).astype(np.float32),
         "native_b1_240x320": C.normalise(next(it.img for it in val if it.img.shape[0] >= 240 and it.img.shape[1] >= 320)[:240, :320])[None],
     }
     m = onnx.load(model_path)
@@ -76,9 +78,9 @@ def main():
         res["cases"][k] = {"shape": list(x.shape), "out_shape": list(o.shape),
                            "max_abs_diff_ort_vs_graph": float(np.abs(o - ref).max())}
         print(k, res["cases"][k])
-    bench = subprocess.run(["dotnet", dll, "bench", model_path, "16", "224", "10", "2"], check=True,
+    bench = subprocess.run(["dotnet", dll, "bench", model_path, "16", "224", "10", "2", str(C.channels())], check=True,
                            capture_output=True, text=True).stdout.strip()
-    bench1 = subprocess.run(["dotnet", dll, "bench", model_path, "1", "224", "5", "2"], check=True,
+    bench1 = subprocess.run(["dotnet", dll, "bench", model_path, "1", "224", "5", "2", str(C.channels())], check=True,
                             capture_output=True, text=True).stdout.strip()
     load = open("/proc/loadavg").read().split()[:3]
     res["bench"] = {"batch16": bench, "batch1": bench1, "loadavg_1_5_15": load, "cpus": os.cpu_count()}

@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import hashlib
+import math
 import io
 import json
 import random
@@ -58,6 +59,7 @@ def parse_args(argv=None):
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=1e-4)
     ap.add_argument("--arch", default="b", choices=["a", "b"])
+    ap.add_argument("--color", default="rgb", choices=["rgb", "luma"], help="input channels (manifest colorOrder)")
     ap.add_argument("--no-highpass", action="store_true")
     ap.add_argument("--p-jpeg", type=float, default=0.3, help="probability of JPEG recompression (both classes)")
     ap.add_argument("--jpeg-min", type=int, default=70)
@@ -141,7 +143,7 @@ class PatchSampler:
 def train(args, train_items, select_items, log):
     set_seeds(args.seed)
     rng = random.Random(args.seed)
-    model = C.SynthNet(width=args.width, highpass=not args.no_highpass, arch=args.arch)
+    model = C.SynthNet(width=args.width, highpass=not args.no_highpass, arch=args.arch, in_ch=C.channels())
     log(f"model params: {C.count_params(model)}")
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
@@ -174,7 +176,7 @@ def train(args, train_items, select_items, log):
 
 def export_onnx(model, path, log):
     model.eval()
-    dummy = torch.randn(2, 3, C.CROP, C.CROP)
+    dummy = torch.randn(2, C.channels(), C.CROP, C.CROP)
     torch.onnx.export(
         model, dummy, path, opset_version=17, input_names=["input"], output_names=["logit"],
         dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "logit": {0: "batch"}},
@@ -197,6 +199,7 @@ def sha256_file(path):
 
 def main(argv=None):
     args = parse_args(argv)
+    C.set_color(args.color)
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     set_seeds(args.seed)
@@ -279,12 +282,12 @@ def main(argv=None):
         "file": "model.onnx",
         "sha256": sha256_file(onnx_path),
         "default": True,
-        "threshold": round(threshold, 6),
+        "threshold": math.ceil(threshold * 1e6) / 1e6,  # rounded up: FPR stays <= target
         "maxBatchSize": 16,
         "input": {
             "name": "input",
             "layout": "NCHW",
-            "colorOrder": "RGB",
+            "colorOrder": "luma" if args.color == "luma" else "RGB",
             "width": C.CROP,
             "height": C.CROP,
             "resize": "center-crop",

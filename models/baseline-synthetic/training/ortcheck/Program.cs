@@ -1,9 +1,13 @@
 // Usage:
 //   OrtCheck run   <model.onnx> <in.bin> <out.bin> [threads]   tensor file: int32 rank, int32 dims..., float32 data (little endian)
-//   OrtCheck bench <model.onnx> <batch> <size> <seconds> [threads]
+//   OrtCheck bench <model.onnx> <batch> <size> <seconds> [threads] [channels]
+//   OrtCheck decode <list.txt> <out.bin>    ImageSharp 2.1.13 decode to RGB24 of each listed file;
+//                                           out: per image int32 width, int32 height, width*height*3 bytes
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 static (int[] dims, float[] data) ReadTensor(string path)
 {
@@ -51,11 +55,12 @@ else if (mode == "bench")
     int batch = int.Parse(args[2]), size = int.Parse(args[3]);
     double seconds = double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
     int threads = args.Length > 5 ? int.Parse(args[5]) : 2;
+    int channels = args.Length > 6 ? int.Parse(args[6]) : 3;
     using var s = Open(args[1], threads);
     var rng = new Random(0);
-    var data = new float[batch * 3 * size * size];
+    var data = new float[batch * channels * size * size];
     for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 4 - 2);
-    var t = new DenseTensor<float>(data, new[] { batch, 3, size, size });
+    var t = new DenseTensor<float>(data, new[] { batch, channels, size, size });
     var inputs = new[] { NamedOnnxValue.CreateFromTensor("input", t) };
     for (int i = 0; i < 3; i++) { using var _ = s.Run(inputs); }
     var sw = Stopwatch.StartNew();
@@ -73,9 +78,22 @@ else if (mode == "bench")
     Console.WriteLine($"batch {batch} size {size} threads {threads}: {runs} runs in {el:F2}s, {runs * batch / el:F1} images/s, " +
                       $"median batch latency {lat[lat.Count / 2]:F1} ms, p90 {lat[(int)(lat.Count * 0.9)]:F1} ms");
 }
+else if (mode == "decode")
+{
+    using var bw = new BinaryWriter(File.Create(args[2]));
+    foreach (var path in File.ReadAllLines(args[1]).Where(l => l.Length > 0))
+    {
+        using var img = SixLabors.ImageSharp.Image.Load<Rgb24>(path);
+        bw.Write(img.Width);
+        bw.Write(img.Height);
+        var buf = new byte[img.Width * img.Height * 3];
+        img.CopyPixelDataTo(buf);
+        bw.Write(buf);
+    }
+}
 else
 {
-    Console.Error.WriteLine("usage: run|bench ...");
+    Console.Error.WriteLine("usage: run|bench|decode ...");
     return 2;
 }
 return 0;
