@@ -1,0 +1,16 @@
+# Detector service on CPU. Build: docker build -t detector .   Run: docker run -p 5000:5000 -p 5001:5001 detector
+# (GPU images: publish with -p:DetectorGpu=true on a CUDA 13 + cuDNN 9 base; see bench/gpu-prepare.sh.)
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish service/Detector.Server/Detector.Server.csproj -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+# gRPC (h2c) on 5000, metrics on 5001, on every interface inside the container.
+ENV Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5000 \
+    Kestrel__Endpoints__Http__Url=http://0.0.0.0:5001
+EXPOSE 5000 5001
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Detector.Server.dll"]
