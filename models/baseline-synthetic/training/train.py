@@ -64,6 +64,9 @@ def parse_args(argv=None):
     ap.add_argument("--p-jpeg", type=float, default=0.3, help="probability of JPEG recompression (both classes)")
     ap.add_argument("--jpeg-min", type=int, default=70)
     ap.add_argument("--p-resize", type=float, default=0.1, help="probability of a mild random resize (both classes)")
+    ap.add_argument("--p-chroma", type=float, default=0.0,
+                    help="probability of 2x chroma subsampling + random-method upsampling (both classes): JPEG 4:2:0 "
+                         "and decoder differences (ImageSharp vs libjpeg-turbo) live in chroma")
     ap.add_argument("--resize-range", type=float, nargs=2, default=(0.8, 1.25))
     ap.add_argument("--p-pad", type=float, default=0.05, help="probability of a padded patch (service pads images < crop)")
     ap.add_argument("--threads", type=int, default=2)
@@ -80,6 +83,18 @@ def set_seeds(seed: int):
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
+
+
+def chroma_roundtrip(rgb, r: random.Random):
+    """Halve the chroma resolution (box average) and bring it back with a random filter, as a 4:2:0 JPEG
+    and the various decoders do, without touching luma more than the YCbCr round trip does."""
+    h, w = rgb.shape[:2]
+    ycc = Image.fromarray(rgb).convert("YCbCr")
+    y, cb, cr = ycc.split()
+    up = r.choice([Image.NEAREST, Image.BILINEAR, Image.BICUBIC])
+    cb = cb.resize(((w + 1) // 2, (h + 1) // 2), Image.BOX).resize((w, h), up)
+    cr = cr.resize(((w + 1) // 2, (h + 1) // 2), Image.BOX).resize((w, h), up)
+    return np.asarray(Image.merge("YCbCr", (y, cb, cr)).convert("RGB"))
 
 
 class PatchSampler:
@@ -112,6 +127,8 @@ class PatchSampler:
         if r.random() < 0.5:
             crop = crop[:, ::-1]
         crop = np.ascontiguousarray(crop)
+        if a.p_chroma > 0 and r.random() < a.p_chroma:  # no draw when off: keeps the stream of runs without it
+            crop = chroma_roundtrip(crop, r)
         if r.random() < a.p_jpeg:
             crop = C.jpeg_roundtrip(crop, r.randint(a.jpeg_min, 100), r.choice([0, 2]))
         s = crop.shape[0]
