@@ -2,36 +2,17 @@ using Detector.Api.V1;
 using Detector.TestSupport;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Detector.Server.Tests;
 
 /// <summary>Every bad input gets a clear status with a reason, alone or inside a batch or stream, and never harms other requests.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests() : HostTestBase(new DetectorHostFactory(new Dictionary<string, string?>
 {
     // Small limits so the limit cases are cheap to build: 1 MiB and 4 megapixels.
-    private readonly DetectorHostFactory _factory = new(new Dictionary<string, string?>
-    {
-        ["Imaging:MaxBytes"] = "1048576",
-        ["Imaging:MaxPixels"] = "4000000",
-    });
-
-    private GrpcChannel _channel = null!;
-    private DetectorService.DetectorServiceClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        _client = DetectorHostFactory.CreateClient(_channel);
-        await _factory.WaitUntilServingAsync(_channel);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
+    ["Imaging:MaxBytes"] = "1048576",
+    ["Imaging:MaxPixels"] = "4000000",
+}))
+{
     public static TheoryData<string, byte[], string> BadImages()
     {
         byte[] jpeg = TestImages.Textured(64, 64, jpeg: true);
@@ -57,7 +38,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task Score_BadImage_FailsWithInvalidArgumentAndReason(string id, byte[] data, string reasonContains)
     {
         RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = id, Data = ByteString.CopyFrom(data) } }).ResponseAsync);
+            Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = id, Data = ByteString.CopyFrom(data) } }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.False(string.IsNullOrWhiteSpace(ex.Status.Detail));
@@ -67,7 +48,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Score_UnknownModel_FailsWithNotFoundNamingTheModel()
     {
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => _client.ScoreAsync(new ScoreRequest
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreAsync(new ScoreRequest
         {
             Image = new ImageInput { Id = "x", Data = ByteString.CopyFrom(TestImages.SolidPng(8, 8, 1, 1, 1)) },
             Options = new ScoreOptions { Models = { "no-such-model" } },
@@ -81,7 +62,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Score_MissingImage_FailsWithInvalidArgument()
     {
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => _client.ScoreAsync(new ScoreRequest()).ResponseAsync);
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreAsync(new ScoreRequest()).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("image is required", ex.Status.Detail, StringComparison.Ordinal);
@@ -99,7 +80,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         request.Images.Add(new ImageInput { Id = "good-2", Data = ByteString.CopyFrom(TestImages.Textured(50, 30, jpeg: true)) });
 
-        ScoreBatchResponse response = await _client.ScoreBatchAsync(request);
+        ScoreBatchResponse response = await Client.ScoreBatchAsync(request);
 
         Assert.Equal(request.Images.Select(i => i.Id), response.Results.Select(r => r.Id));
         Assert.All(response.Results.Where(r => r.Id.StartsWith("good", StringComparison.Ordinal)), r =>
@@ -121,7 +102,7 @@ public sealed class BadInputTests : IAsyncLifetime
         ScoreBatchRequest request = new() { Options = new ScoreOptions { Models = { "nope" } } };
         request.Images.Add(new ImageInput { Id = "a", Data = ByteString.CopyFrom(TestImages.SolidPng(8, 8, 1, 1, 1)) });
 
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => _client.ScoreBatchAsync(request).ResponseAsync);
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreBatchAsync(request).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
     }
@@ -129,7 +110,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task ScoreBatch_Empty_FailsWithInvalidArgument()
     {
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => _client.ScoreBatchAsync(new ScoreBatchRequest()).ResponseAsync);
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreBatchAsync(new ScoreBatchRequest()).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
     }
@@ -137,7 +118,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task ScoreStream_MixedGoodBadAndUnknownModel_EachItemGetsItsOwnStatus()
     {
-        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = _client.ScoreStream();
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
         Task<List<ImageResult>> reading = ScoringApiTests.ReadAllAsync(call.ResponseStream);
         await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = new ImageInput { Id = "good", Data = ByteString.CopyFrom(TestImages.SolidPng(8, 8, 255, 0, 0)) } });
         foreach ((string id, byte[] data, string _) in BadImagesList())
@@ -175,7 +156,7 @@ public sealed class BadInputTests : IAsyncLifetime
                 bad.Add(ExpectInvalidAsync(id, data));
             }
 
-            good.Add(_client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = $"good-{round}", Data = ByteString.CopyFrom(TestImages.SolidPng(30, 30, 255, 0, 0)) } }).ResponseAsync);
+            good.Add(Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = $"good-{round}", Data = ByteString.CopyFrom(TestImages.SolidPng(30, 30, 255, 0, 0)) } }).ResponseAsync);
         }
 
         ScoreResponse[] results = await Task.WhenAll(good);
@@ -187,7 +168,7 @@ public sealed class BadInputTests : IAsyncLifetime
     private async Task ExpectInvalidAsync(string id, byte[] data)
     {
         RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = id, Data = ByteString.CopyFrom(data) } }).ResponseAsync);
+            Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = id, Data = ByteString.CopyFrom(data) } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
     }
 

@@ -1,6 +1,5 @@
 using Detector.Api.V1;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -9,25 +8,8 @@ using EvidenceMessage = Detector.Api.V1.Evidence;
 namespace Detector.Server.Tests;
 
 /// <summary>The evidence layer through the API: findings with locations, provenance outranking scores, and the per-request switch.</summary>
-public sealed class EvidenceApiTests : IAsyncLifetime
+public sealed class EvidenceApiTests() : HostTestBase(new DetectorHostFactory())
 {
-    private readonly DetectorHostFactory _factory = new();
-    private GrpcChannel _channel = null!;
-    private DetectorService.DetectorServiceClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        _client = DetectorHostFactory.CreateClient(_channel);
-        await _factory.WaitUntilServingAsync(_channel);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     /// <summary>A blue PNG (the tiny model scores it low) carrying AUTOMATIC1111 generation parameters in a tEXt chunk.</summary>
     private static byte[] BluePngWithA1111Parameters()
     {
@@ -45,7 +27,7 @@ public sealed class EvidenceApiTests : IAsyncLifetime
     [Fact]
     public async Task Score_PngWithGeneratorParameters_ProvenanceOutranksTheLowScore()
     {
-        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "a1111", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) } });
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "a1111", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) } });
 
         ImageResult result = response.Result;
         Assert.False(result.Scores[0].Positive);
@@ -63,7 +45,7 @@ public sealed class EvidenceApiTests : IAsyncLifetime
     [Fact]
     public async Task Score_SkipEvidence_ReturnsNoFindingsAndScoresOnlyVerdict()
     {
-        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
         {
             Image = new ImageInput { Id = "skip", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) },
             Options = new ScoreOptions { SkipEvidence = true },
@@ -77,7 +59,7 @@ public sealed class EvidenceApiTests : IAsyncLifetime
     [Fact]
     public async Task Score_PlainImage_HashFindingPresentAndNeverCalledAuthentic()
     {
-        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "plain", Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) } });
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "plain", Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) } });
 
         Assert.Contains(response.Result.Evidence, e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain("authentic", response.Result.Verdict.Label, StringComparison.OrdinalIgnoreCase);

@@ -3,30 +3,12 @@ using Detector.Api.V1;
 using Detector.TestSupport;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Detector.Server.Tests;
 
 /// <summary>End to end through a real gRPC client: good images are scored exactly as the model computes.</summary>
-public sealed class ScoringApiTests : IAsyncLifetime
+public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
 {
-    private readonly DetectorHostFactory _factory = new();
-    private GrpcChannel _channel = null!;
-    private DetectorService.DetectorServiceClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        _client = DetectorHostFactory.CreateClient(_channel);
-        await _factory.WaitUntilServingAsync(_channel);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     private static readonly double RedScore = 1.0 / (1.0 + Math.Exp(-4.0));
     private static readonly double BlueScore = 1.0 / (1.0 + Math.Exp(4.0));
 
@@ -37,7 +19,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
     {
         byte[] png = TestImages.SolidPng(40, 24, 255, 0, 0);
 
-        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest { Image = Image("red-1", png) });
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = Image("red-1", png) });
 
         ImageResult result = response.Result;
         Assert.Equal("red-1", result.Id);
@@ -62,7 +44,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
     [Fact]
     public async Task Score_NamedModels_ScoresExactlyThose()
     {
-        ScoreResponse response = await _client.ScoreAsync(new ScoreRequest
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
         {
             Image = Image("b", TestImages.SolidPng(16, 16, 0, 0, 255)),
             Options = new ScoreOptions { Models = { "tiny-extra", "tiny" } },
@@ -76,7 +58,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
     [Fact]
     public async Task ListModels_ReportsManifestProviderAndSha()
     {
-        ListModelsResponse response = await _client.ListModelsAsync(new ListModelsRequest());
+        ListModelsResponse response = await Client.ListModelsAsync(new ListModelsRequest());
 
         ModelInfo tiny = Assert.Single(response.Models, m => m.Name == "tiny");
         Assert.Equal("CPUExecutionProvider", tiny.ExecutionProvider);
@@ -98,7 +80,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
             request.Images.Add(Image($"img-{i}", i % 2 == 0 ? TestImages.SolidPng(20, 20, 255, 0, 0) : TestImages.SolidPng(20, 20, 0, 0, 255)));
         }
 
-        ScoreBatchResponse response = await _client.ScoreBatchAsync(request);
+        ScoreBatchResponse response = await Client.ScoreBatchAsync(request);
 
         Assert.Equal(request.Images.Select(i => i.Id), response.Results.Select(r => r.Id));
         for (int i = 0; i < 10; i++)
@@ -110,7 +92,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
     [Fact]
     public async Task ScoreStream_ManyImages_AnswersEachOnceWithItsId()
     {
-        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = _client.ScoreStream();
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
         const int count = 100;
         Task<List<ImageResult>> reading = ReadAllAsync(call.ResponseStream);
         for (int i = 0; i < count; i++)
@@ -129,7 +111,7 @@ public sealed class ScoringApiTests : IAsyncLifetime
     [Fact]
     public async Task Reflection_ListsTheDetectorService()
     {
-        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(_channel);
+        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(Channel);
         using AsyncDuplexStreamingCall<Grpc.Reflection.V1Alpha.ServerReflectionRequest, Grpc.Reflection.V1Alpha.ServerReflectionResponse> call = reflection.ServerReflectionInfo();
 
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
@@ -142,8 +124,8 @@ public sealed class ScoringApiTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_AfterScoring_ExposesRequestAndBatchCounters()
     {
-        await _client.ScoreAsync(new ScoreRequest { Image = Image("m", TestImages.SolidPng(8, 8, 1, 2, 3)) });
-        using HttpClient http = _factory.CreateClient();
+        await Client.ScoreAsync(new ScoreRequest { Image = Image("m", TestImages.SolidPng(8, 8, 1, 2, 3)) });
+        using HttpClient http = Factory.CreateClient();
 
         string metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Detector.Evidence.Hashing;
 
@@ -40,6 +41,13 @@ public sealed class PdqHasher
 
     /// <summary>D[i][j] = sqrt(2/64)·cos(π/128·(i+1)·(2j+1)), i &lt; 16, j &lt; 64, computed in double and stored as float.</summary>
     private static readonly float[] DctMatrix = BuildDctMatrix();
+
+    /// <summary>LumaR · v in float for every byte v: the same product as <c>LumaR * rgb[p]</c>, looked up.</summary>
+    private static readonly float[] LumaTableR = BuildLumaTable(LumaR);
+
+    private static readonly float[] LumaTableG = BuildLumaTable(LumaG);
+
+    private static readonly float[] LumaTableB = BuildLumaTable(LumaB);
 
     /// <summary>Hashes interleaved RGB8 pixels, row-major, <paramref name="width"/> × <paramref name="height"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
@@ -93,146 +101,240 @@ public sealed class PdqHasher
         return quality;
     }
 
-    /// <summary>Luminance, two Jarosz passes (box along rows, then along columns, twice), then sampling at centres.</summary>
+    /// <summary>
+    /// Luminance, two Jarosz passes (box along rows, then along columns, twice), then sampling at centres.
+    /// </summary>
+    /// <remarks>
+    /// The row passes run on <see cref="Vector{T}"/> with one image row per lane: a band of rows is transposed into a
+    /// scratch strip (the first pass computes the luminance straight into it), filtered there, and transposed back.
+    /// Each lane performs exactly the scalar filter's operations in the same order, so the result is
+    /// bit-identical. The last pass keeps only the sampled columns: its row pass writes them to a compact
+    /// height × columns plane, and its column pass runs on that plane alone.
+    /// </remarks>
     private static void Downsample(ReadOnlySpan<byte> rgb, int width, int height, Span<float> image64)
     {
+        if (width == Side && height == Side)
+        {
+            // The reference takes a 64×64 input as the downsample itself, unfiltered.
+            float[] lr = LumaTableR;
+            float[] lg = LumaTableG;
+            float[] lb = LumaTableB;
+            for (int i = 0, p = 0; i < Side * Side; i++, p += 3)
+            {
+                image64[i] = lr[rgb[p]] + lg[rgb[p + 1]] + lb[rgb[p + 2]];
+            }
+
+            return;
+        }
+
+        // computeJaroszFilterWindowSize(old, 64) = ceil(old / 128).
+        int windowAlongRows = (width + (2 * Side) - 1) / (2 * Side);
+        int windowAlongCols = (height + (2 * Side) - 1) / (2 * Side);
+
+        Span<int> sampledRows = stackalloc int[Side];
+        Span<int> sampledCols = stackalloc int[Side];
+        Span<int> distinctCols = stackalloc int[Side];
+        Span<int> compactIndex = stackalloc int[Side];
+        int distinct = 0;
+        for (int k = 0; k < Side; k++)
+        {
+            sampledRows[k] = (int)((k + 0.5) * height / Side);
+            sampledCols[k] = (int)((k + 0.5) * width / Side);
+
+            // Non-decreasing; narrower than 64 repeats columns, which the compact plane holds once.
+            if (distinct == 0 || distinctCols[distinct - 1] != sampledCols[k])
+            {
+                distinctCols[distinct++] = sampledCols[k];
+            }
+
+            compactIndex[k] = distinct - 1;
+        }
+
+        int lanes = Vector<float>.Count;
         int pixels = width * height;
         float[] plane = ArrayPool<float>.Shared.Rent(pixels);
+        float[] compact = ArrayPool<float>.Shared.Rent(distinct * height);
+        float[] stripIn = ArrayPool<float>.Shared.Rent(width * lanes);
+        float[] stripOut = ArrayPool<float>.Shared.Rent(width * lanes);
+        float[] scratch = ArrayPool<float>.Shared.Rent(width * (windowAlongCols + 1));
         try
         {
             Span<float> luma = plane.AsSpan(0, pixels);
-            for (int i = 0, p = 0; i < luma.Length; i++, p += 3)
+            Span<float> inStrip = stripIn.AsSpan(0, width * lanes);
+            Span<float> outStrip = stripOut.AsSpan(0, width * lanes);
+            Span<float> kept = compact.AsSpan(0, distinct * height);
+
+            for (int pass = 0; pass < JaroszPasses; pass++)
             {
-                luma[i] = (LumaR * rgb[p]) + (LumaG * rgb[p + 1]) + (LumaB * rgb[p + 2]);
-            }
-
-            if (width == Side && height == Side)
-            {
-                // The reference takes a 64×64 input as the downsample itself, unfiltered.
-                luma.CopyTo(image64);
-                return;
-            }
-
-            // computeJaroszFilterWindowSize(old, 64) = ceil(old / 128).
-            int windowAlongRows = (width + (2 * Side) - 1) / (2 * Side);
-            int windowAlongCols = (height + (2 * Side) - 1) / (2 * Side);
-
-            Span<int> sampledRows = stackalloc int[Side];
-            Span<int> sampledCols = stackalloc int[Side];
-            Span<int> distinctCols = stackalloc int[Side];
-            int distinct = 0;
-            for (int k = 0; k < Side; k++)
-            {
-                sampledRows[k] = (int)((k + 0.5) * height / Side);
-                sampledCols[k] = (int)((k + 0.5) * width / Side);
-
-                // Non-decreasing; narrower than 64 repeats columns, which the in-place pass must see once.
-                if (distinct == 0 || distinctCols[distinct - 1] != sampledCols[k])
+                bool last = pass == JaroszPasses - 1;
+                for (int r0 = 0; r0 < height; r0 += lanes)
                 {
-                    distinctCols[distinct++] = sampledCols[k];
-                }
-            }
+                    int band = Math.Min(lanes, height - r0);
+                    if (band < lanes)
+                    {
+                        inStrip.Clear();
+                    }
 
-            float[] scratch = ArrayPool<float>.Shared.Rent(width * (windowAlongCols + 2));
-            try
-            {
-                for (int pass = 0; pass < JaroszPasses; pass++)
+                    if (pass == 0)
+                    {
+                        LumaToStrip(rgb, width, r0, band, lanes, inStrip);
+                    }
+                    else
+                    {
+                        RowsToStrip(luma, width, r0, band, lanes, inStrip);
+                    }
+
+                    BoxLanes(inStrip, outStrip, width, windowAlongRows);
+
+                    if (last)
+                    {
+                        for (int lane = 0; lane < band; lane++)
+                        {
+                            Span<float> target = kept.Slice((r0 + lane) * distinct, distinct);
+                            for (int k = 0; k < target.Length; k++)
+                            {
+                                target[k] = outStrip[(distinctCols[k] * lanes) + lane];
+                            }
+                        }
+                    }
+                    else
+                    {
+                        StripToRows(outStrip, width, r0, band, lanes, luma);
+                    }
+                }
+
+                if (last)
                 {
-                    BoxAlongRows(luma, width, height, windowAlongRows, scratch.AsSpan(0, width));
-
-                    // Empty means every column; the last pass only needs the columns that are sampled.
-                    ReadOnlySpan<int> columns = pass == JaroszPasses - 1 ? distinctCols[..distinct] : [];
-                    BoxAlongColumns(luma, width, height, windowAlongCols, columns, scratch);
+                    BoxAlongColumns(kept, distinct, height, windowAlongCols, scratch);
                 }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(scratch);
+                else
+                {
+                    BoxAlongColumns(luma, width, height, windowAlongCols, scratch);
+                }
             }
 
             for (int i = 0; i < Side; i++)
             {
-                int rowStart = sampledRows[i] * width;
+                ReadOnlySpan<float> row = kept.Slice(sampledRows[i] * distinct, distinct);
                 for (int j = 0; j < Side; j++)
                 {
-                    image64[(i * Side) + j] = luma[rowStart + sampledCols[j]];
+                    image64[(i * Side) + j] = row[compactIndex[j]];
                 }
             }
         }
         finally
         {
+            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<float>.Shared.Return(stripOut);
+            ArrayPool<float>.Shared.Return(stripIn);
+            ArrayPool<float>.Shared.Return(compact);
             ArrayPool<float>.Shared.Return(plane);
         }
     }
 
-    private static void BoxAlongRows(Span<float> plane, int width, int height, int window, Span<float> rowCopy)
+    /// <summary>Luminance of rows r0 … r0 + band − 1 into the strip, column-major: strip[c · lanes + lane].</summary>
+    private static void LumaToStrip(ReadOnlySpan<byte> rgb, int width, int r0, int band, int lanes, Span<float> strip)
     {
-        for (int i = 0; i < height; i++)
+        float[] lr = LumaTableR;
+        float[] lg = LumaTableG;
+        float[] lb = LumaTableB;
+        for (int lane = 0; lane < band; lane++)
         {
-            Span<float> row = plane.Slice(i * width, width);
-            row.CopyTo(rowCopy);
-            Box1D(rowCopy, row, window);
+            ReadOnlySpan<byte> row = rgb.Slice((r0 + lane) * width * 3, width * 3);
+            for (int c = 0, p = 0, s = lane; c < width; c++, p += 3, s += lanes)
+            {
+                // (R·0.299 + G·0.587) + B·0.114 in float, each product read from its exact table.
+                strip[s] = lr[row[p]] + lg[row[p + 1]] + lb[row[p + 2]];
+            }
+        }
+    }
+
+    private static void RowsToStrip(ReadOnlySpan<float> plane, int width, int r0, int band, int lanes, Span<float> strip)
+    {
+        for (int lane = 0; lane < band; lane++)
+        {
+            ReadOnlySpan<float> row = plane.Slice((r0 + lane) * width, width);
+            for (int c = 0, s = lane; c < row.Length; c++, s += lanes)
+            {
+                strip[s] = row[c];
+            }
+        }
+    }
+
+    private static void StripToRows(ReadOnlySpan<float> strip, int width, int r0, int band, int lanes, Span<float> plane)
+    {
+        for (int lane = 0; lane < band; lane++)
+        {
+            Span<float> row = plane.Slice((r0 + lane) * width, width);
+            for (int c = 0, s = lane; c < row.Length; c++, s += lanes)
+            {
+                row[c] = strip[s];
+            }
         }
     }
 
     /// <summary>
-    /// The reference's 1-D box filter: the mean over the window, the window shrinking at the ends; for an even
-    /// window it reaches window/2 after the centre and window/2 − 1 before. Running float sum, added and subtracted
-    /// in the reference's order.
+    /// The reference's 1-D box filter on every lane of a column-major strip (element c of lane l at c · lanes + l):
+    /// the mean over the window, the window shrinking at the ends; for an even window it reaches window/2 after the
+    /// centre and window/2 − 1 before. Each lane keeps its own running float sum, added and subtracted in the
+    /// reference's order; lanes never mix, so every lane is bit-identical to the scalar filter.
     /// </summary>
-    private static void Box1D(ReadOnlySpan<float> input, Span<float> output, int window)
+    private static void BoxLanes(ReadOnlySpan<float> input, Span<float> output, int length, int window)
     {
+        ReadOnlySpan<Vector<float>> inputs = MemoryMarshal.Cast<float, Vector<float>>(input)[..length];
+        Span<Vector<float>> outputs = MemoryMarshal.Cast<float, Vector<float>>(output)[..length];
+
         int half = (window + 2) / 2;
         int phase1 = half - 1;
         int phase2 = window - half + 1;
-        int phase3 = input.Length - window;
+        int phase3 = length - window;
         int phase4 = half - 1;
 
         int li = 0;
         int ri = 0;
         int oi = 0;
         int count = 0;
-        float sum = 0.0f;
+        Vector<float> sum = Vector<float>.Zero;
 
         for (int i = 0; i < phase1; i++)
         {
-            sum += input[ri++];
+            sum += inputs[ri++];
             count++;
         }
 
         for (int i = 0; i < phase2; i++)
         {
-            sum += input[ri++];
+            sum += inputs[ri++];
             count++;
-            output[oi++] = sum / count;
+            outputs[oi++] = sum / new Vector<float>(count);
         }
 
+        var divisor = new Vector<float>(count);
         for (int i = 0; i < phase3; i++)
         {
-            sum += input[ri++];
-            sum -= input[li++];
-            output[oi++] = sum / count;
+            sum += inputs[ri++];
+            sum -= inputs[li++];
+            outputs[oi++] = sum / divisor;
         }
 
         for (int i = 0; i < phase4; i++)
         {
-            sum -= input[li++];
+            sum -= inputs[li++];
             count--;
-            output[oi++] = sum / count;
+            outputs[oi++] = sum / new Vector<float>(count);
         }
     }
 
     /// <summary>
-    /// <see cref="Box1D"/> down each of <paramref name="columns"/> (all of them when empty), in place, sweeping rows
-    /// so memory is read in order. Each column keeps its own running sum with the reference's operation order; the
-    /// original values of rows already overwritten but still to be subtracted wait in a ring of <paramref name="window"/>
-    /// rows. Lanes are independent, so the all-columns case runs on <see cref="Vector{T}"/> with identical results.
+    /// The same 1-D box filter as <see cref="BoxLanes"/> down every column, in place, sweeping rows so memory is read in order. Each column keeps
+    /// its own running sum with the reference's operation order; the original values of rows already overwritten but
+    /// still to be subtracted wait in a ring of <paramref name="window"/> rows. Lanes are independent, so this runs on
+    /// <see cref="Vector{T}"/> with identical results.
     /// </summary>
-    private static void BoxAlongColumns(Span<float> plane, int width, int height, int window, ReadOnlySpan<int> columns, Span<float> scratch)
+    private static void BoxAlongColumns(Span<float> plane, int width, int height, int window, Span<float> scratch)
     {
-        int n = columns.IsEmpty ? width : columns.Length;
-        Span<float> sums = scratch[..n];
-        Span<float> ring = scratch.Slice(n, window * n);
+        Span<float> sums = scratch[..width];
+        Span<float> ring = scratch.Slice(width, window * width);
         sums.Clear();
 
         int half = (window + 2) / 2;
@@ -248,98 +350,79 @@ public sealed class PdqHasher
 
         for (int i = 0; i < phase1; i++)
         {
-            AddRow(plane.Slice(ri++ * width, width), columns, sums);
+            AddRow(plane.Slice(ri++ * width, width), sums);
             count++;
         }
 
         for (int i = 0; i < phase2; i++)
         {
-            AddRow(plane.Slice(ri++ * width, width), columns, sums);
+            AddRow(plane.Slice(ri++ * width, width), sums);
             count++;
-            WriteRow(plane.Slice(oi * width, width), columns, sums, ring.Slice(oi % window * n, n), count);
+            WriteRow(plane.Slice(oi * width, width), sums, ring.Slice(oi % window * width, width), count);
             oi++;
         }
 
         for (int i = 0; i < phase3; i++)
         {
-            AddRow(plane.Slice(ri++ * width, width), columns, sums);
-            SubtractSaved(ring.Slice(li++ % window * n, n), sums);
-            WriteRow(plane.Slice(oi * width, width), columns, sums, ring.Slice(oi % window * n, n), count);
+            AddRow(plane.Slice(ri++ * width, width), sums);
+            SubtractSaved(ring.Slice(li++ % window * width, width), sums);
+            WriteRow(plane.Slice(oi * width, width), sums, ring.Slice(oi % window * width, width), count);
             oi++;
         }
 
         for (int i = 0; i < phase4; i++)
         {
-            SubtractSaved(ring.Slice(li++ % window * n, n), sums);
+            SubtractSaved(ring.Slice(li++ % window * width, width), sums);
             count--;
-            WriteRow(plane.Slice(oi * width, width), columns, sums, ring.Slice(oi % window * n, n), count);
+            WriteRow(plane.Slice(oi * width, width), sums, ring.Slice(oi % window * width, width), count);
             oi++;
         }
     }
 
-    private static void AddRow(ReadOnlySpan<float> row, ReadOnlySpan<int> columns, Span<float> sums)
+    private static void AddRow(ReadOnlySpan<float> row, Span<float> sums)
     {
-        if (columns.IsEmpty)
+        Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(sums);
+        ReadOnlySpan<Vector<float>> r = MemoryMarshal.Cast<float, Vector<float>>(row);
+        for (int v = 0; v < s.Length && v < r.Length; v++)
         {
-            int c = 0;
-            for (; c <= sums.Length - Vector<float>.Count; c += Vector<float>.Count)
-            {
-                (new Vector<float>(sums[c..]) + new Vector<float>(row[c..])).CopyTo(sums[c..]);
-            }
-
-            for (; c < sums.Length; c++)
-            {
-                sums[c] += row[c];
-            }
-
-            return;
+            s[v] += r[v];
         }
 
-        for (int c = 0; c < columns.Length; c++)
+        for (int c = s.Length * Vector<float>.Count; c < sums.Length; c++)
         {
-            sums[c] += row[columns[c]];
+            sums[c] += row[c];
         }
     }
 
     private static void SubtractSaved(ReadOnlySpan<float> saved, Span<float> sums)
     {
-        int c = 0;
-        for (; c <= sums.Length - Vector<float>.Count; c += Vector<float>.Count)
+        Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(sums);
+        ReadOnlySpan<Vector<float>> r = MemoryMarshal.Cast<float, Vector<float>>(saved);
+        for (int v = 0; v < s.Length && v < r.Length; v++)
         {
-            (new Vector<float>(sums[c..]) - new Vector<float>(saved[c..])).CopyTo(sums[c..]);
+            s[v] -= r[v];
         }
 
-        for (; c < sums.Length; c++)
+        for (int c = s.Length * Vector<float>.Count; c < sums.Length; c++)
         {
             sums[c] -= saved[c];
         }
     }
 
-    private static void WriteRow(Span<float> row, ReadOnlySpan<int> columns, ReadOnlySpan<float> sums, Span<float> save, int count)
+    private static void WriteRow(Span<float> row, ReadOnlySpan<float> sums, Span<float> save, int count)
     {
-        if (columns.IsEmpty)
+        row.CopyTo(save);
+        ReadOnlySpan<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(sums);
+        Span<Vector<float>> r = MemoryMarshal.Cast<float, Vector<float>>(row);
+        var divisor = new Vector<float>(count);
+        for (int v = 0; v < s.Length && v < r.Length; v++)
         {
-            row.CopyTo(save);
-            var divisor = new Vector<float>(count);
-            int c = 0;
-            for (; c <= sums.Length - Vector<float>.Count; c += Vector<float>.Count)
-            {
-                (new Vector<float>(sums[c..]) / divisor).CopyTo(row[c..]);
-            }
-
-            for (; c < sums.Length; c++)
-            {
-                row[c] = sums[c] / count;
-            }
-
-            return;
+            r[v] = s[v] / divisor;
         }
 
-        for (int c = 0; c < columns.Length; c++)
+        for (int c = s.Length * Vector<float>.Count; c < sums.Length; c++)
         {
-            int column = columns[c];
-            save[c] = row[column];
-            row[column] = sums[c] / count;
+            row[c] = sums[c] / count;
         }
     }
 
@@ -430,6 +513,17 @@ public sealed class PdqHasher
         }
 
         return words;
+    }
+
+    private static float[] BuildLumaTable(float coefficient)
+    {
+        var table = new float[256];
+        for (int v = 0; v < table.Length; v++)
+        {
+            table[v] = coefficient * v;
+        }
+
+        return table;
     }
 
     private static float[] BuildDctMatrix()

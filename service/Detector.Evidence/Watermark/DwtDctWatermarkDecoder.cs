@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Detector.Evidence.Watermark;
@@ -156,7 +158,11 @@ public static class DwtDctWatermarkDecoder
         int bandWidth = blockCols * BlockSize; // cA columns that fall in whole blocks
         int rowBytes = width * 3;
         bool swapped = channelOrder == DwtDctChannelOrder.Swapped;
-        double[] tap = TapTimesU;
+        int rOffset = swapped ? 2 : 0;
+        int bOffset = 2 - rOffset;
+
+        // U is clamped to 0–255, so every lookup stays inside the 256-entry table.
+        ref double tapRef = ref MemoryMarshal.GetArrayDataReference(TapTimesU);
         double h = HaarTap;
 
         Span<int> cursor = lengths.Length <= 16 ? stackalloc int[lengths.Length] : new int[lengths.Length];
@@ -176,14 +182,14 @@ public static class DwtDctWatermarkDecoder
                 for (int a = 0; a < BlockSize; a++)
                 {
                     int imageRow = ((br * BlockSize) + a) * 2;
-                    ReadOnlySpan<byte> row0 = rgb.Slice(imageRow * rowBytes, rowBytes);
-                    ReadOnlySpan<byte> row1 = rgb.Slice((imageRow + 1) * rowBytes, rowBytes);
+                    // Both rows hold at least 6 · bandWidth bytes (bandWidth ≤ width / 2), checked by the slices.
+                    ref byte row0 = ref MemoryMarshal.GetReference(rgb.Slice(imageRow * rowBytes, bandWidth * 6));
+                    ref byte row1 = ref MemoryMarshal.GetReference(rgb.Slice((imageRow + 1) * rowBytes, bandWidth * 6));
                     Span<double> caRow = band.AsSpan(a * bandWidth, bandWidth);
-                    for (int j = 0; j < caRow.Length; j++)
+                    for (int j = 0, c = 0; j < caRow.Length; j++, c += 6)
                     {
-                        int c = j * 6;
-                        double p0 = tap[U(row1, c, swapped)] + tap[U(row0, c, swapped)];
-                        double p1 = tap[U(row1, c + 3, swapped)] + tap[U(row0, c + 3, swapped)];
+                        double p0 = Unsafe.Add(ref tapRef, U(ref row1, c, rOffset, bOffset)) + Unsafe.Add(ref tapRef, U(ref row0, c, rOffset, bOffset));
+                        double p1 = Unsafe.Add(ref tapRef, U(ref row1, c + 3, rOffset, bOffset)) + Unsafe.Add(ref tapRef, U(ref row0, c + 3, rOffset, bOffset));
                         caRow[j] = (h * p1) + (h * p0);
                     }
                 }
@@ -225,20 +231,41 @@ public static class DwtDctWatermarkDecoder
             }
         }
 
-        return best % Scale > HalfScale ? 1 : 0;
+        return ExactRemainder(best) > HalfScale ? 1 : 0;
     }
 
-    /// <summary>OpenCV's integer BGR→YUV, U only. Reference order reads the bytes as R, G, B; swapped reads them as B, G, R.</summary>
-    private static int U(ReadOnlySpan<byte> row, int offset, bool swapped)
+    /// <summary>
+    /// <paramref name="x"/> % <see cref="Scale"/> (fmod, exact) for 0 ≤ x &lt; 2³¹·36, without the library call: for an
+    /// integer q, x − 36q is computed exactly whenever the true remainder is in [0, 36), since then it is a multiple of
+    /// ulp(x) no larger than x; the quotient estimate is corrected by one when rounding put it off.
+    /// </summary>
+    private static double ExactRemainder(double x)
     {
-        int r = row[offset];
-        int g = row[offset + 1];
-        int b = row[offset + 2];
-        if (swapped)
+        double q = Math.Floor(x / Scale);
+        double r = x - (q * Scale);
+        if (r < 0)
         {
-            (r, b) = (b, r);
+            r = x - ((q - 1) * Scale);
+        }
+        else if (r >= Scale)
+        {
+            r = x - ((q + 1) * Scale);
         }
 
+        return r;
+    }
+
+    /// <summary>
+    /// OpenCV's integer BGR→YUV, U only, of the pixel at <paramref name="offset"/>. Reference order reads the bytes as
+    /// R, G, B (<paramref name="rOffset"/> 0, <paramref name="bOffset"/> 2); swapped reads them as B, G, R (2, 0).
+    /// The caller guarantees offset + 2 is inside the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int U(ref byte row, int offset, int rOffset, int bOffset)
+    {
+        int r = Unsafe.Add(ref row, offset + rOffset);
+        int g = Unsafe.Add(ref row, offset + 1);
+        int b = Unsafe.Add(ref row, offset + bOffset);
         int y = ((r * 4899) + (g * 9617) + (b * 1868) + 8192) >> 14;
         int u = (((b - y) * 8061) + (128 << 14) + 8192) >> 14;
         return Math.Clamp(u, 0, 255);
