@@ -64,7 +64,7 @@ def parse_args(argv=None):
     ap.add_argument("--p-jpeg", type=float, default=0.3, help="probability of JPEG recompression (both classes)")
     ap.add_argument("--jpeg-min", type=int, default=70)
     ap.add_argument("--p-resize", type=float, default=0.1, help="probability of a mild random resize (both classes)")
-    ap.add_argument("--p-chroma", type=float, default=0.0,
+    ap.add_argument("--p-chroma", type=float, default=0.5,
                     help="probability of 2x chroma subsampling + random-method upsampling (both classes): JPEG 4:2:0 "
                          "and decoder differences (ImageSharp vs libjpeg-turbo) live in chroma")
     ap.add_argument("--resize-range", type=float, nargs=2, default=(0.8, 1.25))
@@ -263,7 +263,8 @@ def main(argv=None):
     neg = np.sort(sel_logits[np.array(sel_labels) == 0])
     # smallest logit threshold with FPR <= target among select reals
     tpr_sel, thr_logit = C.tpr_at_fpr(sel_labels, sel_logits, args.fpr_target)
-    threshold = float(C.sigmoid(thr_logit))
+    # the manifest's value: rounded UP to 6 decimals so that FPR on the select reals stays <= target
+    threshold = math.ceil(float(C.sigmoid(thr_logit)) * 1e6) / 1e6
     log(f"select split: {len(neg)} reals; threshold logit {thr_logit:.4f} -> P {threshold:.4f} "
         f"(FPR <= {args.fpr_target} on select reals, TPR there {tpr_sel:.3f})")
 
@@ -299,7 +300,7 @@ def main(argv=None):
         "file": "model.onnx",
         "sha256": sha256_file(onnx_path),
         "default": True,
-        "threshold": math.ceil(threshold * 1e6) / 1e6,  # rounded up: FPR stays <= target
+        "threshold": threshold,
         "maxBatchSize": 16,
         "input": {
             "name": "input",
