@@ -51,7 +51,7 @@ public sealed class PdqHasherTests
     [InlineData(4, 4)]
     public void Compute_SideBelowFive_ZeroHashQualityZero(int width, int height)
     {
-        PdqHash hash = Hasher.Compute(PdqTestImages.Noise(width, height, seed: 1), width, height);
+        PdqHash hash = Hasher.Compute(RgbImages.Noise(width, height, seed: 1), width, height);
 
         Assert.Equal(new string('0', 64), hash.Hex);
         Assert.Equal(0, hash.Quality);
@@ -69,7 +69,7 @@ public sealed class PdqHasherTests
     [MemberData(nameof(Sizes))]
     public void ComputeCore_MatchesStraightforwardFloatModel_BitForBit(int width, int height)
     {
-        foreach (byte[] rgb in new[] { PdqTestImages.Scene(width, height, seed: width), PdqTestImages.Noise(width, height, seed: height) })
+        foreach (byte[] rgb in new[] { PdqTestImages.Scene(width, height, seed: width), RgbImages.Noise(width, height, seed: height) })
         {
             var image64 = new float[64 * 64];
             var dct16 = new float[256];
@@ -87,7 +87,7 @@ public sealed class PdqHasherTests
     [MemberData(nameof(Sizes))]
     public void Compute_AgreesWithDoublePrecisionOracle_ExceptAtTheMedian(int width, int height)
     {
-        foreach (byte[] rgb in new[] { PdqTestImages.Scene(width, height, seed: height), PdqTestImages.Noise(width, height, seed: width) })
+        foreach (byte[] rgb in new[] { PdqTestImages.Scene(width, height, seed: height), RgbImages.Noise(width, height, seed: width) })
         {
             var image64 = new float[64 * 64];
             var dct16 = new float[256];
@@ -157,7 +157,7 @@ public sealed class PdqHasherTests
         byte[] rgb = PdqTestImages.Scene(width, height, seed);
         PdqHash original = Hasher.Compute(rgb, width, height);
 
-        PdqHash reencoded = Hasher.Compute(PdqTestImages.JpegRoundTrip(rgb, width, height, 90), width, height);
+        PdqHash reencoded = Hasher.Compute(RgbImages.JpegRoundTrip(rgb, width, height, 90), width, height);
 
         int distance = PdqHasher.HammingDistance(original, reencoded);
         _output.WriteLine($"seed {seed}: JPEG q90 distance {distance}, quality {original.Quality} → {reencoded.Quality}");
@@ -175,12 +175,12 @@ public sealed class PdqHasherTests
 
         foreach (int quality in new[] { 95, 75, 50, 20 })
         {
-            int distance = PdqHasher.HammingDistance(original, Hasher.Compute(PdqTestImages.JpegRoundTrip(rgb, width, height, quality), width, height));
+            int distance = PdqHasher.HammingDistance(original, Hasher.Compute(RgbImages.JpegRoundTrip(rgb, width, height, quality), width, height));
             _output.WriteLine($"JPEG q{quality}: {distance} bits");
             Assert.InRange(distance, 0, PdqHasher.MatchDistanceThreshold);
         }
 
-        int halved = PdqHasher.HammingDistance(original, Hasher.Compute(PdqTestImages.Resize(rgb, width, height, width / 2, height / 2), width / 2, height / 2));
+        int halved = PdqHasher.HammingDistance(original, Hasher.Compute(RgbImages.Resize(rgb, width, height, width / 2, height / 2), width / 2, height / 2));
         _output.WriteLine($"resize 0.5: {halved} bits");
         Assert.InRange(halved, 0, PdqHasher.MatchDistanceThreshold);
 
@@ -194,7 +194,7 @@ public sealed class PdqHasherTests
     [Fact]
     public void Compute_FlatImage_QualityZero()
     {
-        PdqHash hash = Hasher.Compute(PdqTestImages.Solid(200, 150, 30, 120, 200), 200, 150);
+        PdqHash hash = Hasher.Compute(RgbImages.Solid(200, 150, 30, 120, 200), 200, 150);
 
         Assert.Equal(0, hash.Quality);
         Assert.False(hash.IsMatchable);
@@ -212,7 +212,7 @@ public sealed class PdqHasherTests
     [Fact]
     public void IsMatch_LowQuality_NeverMatches()
     {
-        PdqHash flat = Hasher.Compute(PdqTestImages.Solid(100, 100, 9, 9, 9), 100, 100);
+        PdqHash flat = Hasher.Compute(RgbImages.Solid(100, 100, 9, 9, 9), 100, 100);
 
         Assert.Equal(0, PdqHasher.HammingDistance(flat, flat));
         Assert.False(PdqHasher.IsMatch(flat, flat));

@@ -48,7 +48,7 @@ public sealed class DwtDctGoldenVectorTests
     {
         // RGB (0, 40, 0) has U = 117, so every cA is 2·117 = 234 = 6·36 + 18 exactly: (a+b+c+d)/2 votes 0,
         // but pywt's h·(h·u + h·u) + … gives 234.00000000000003 and votes 1. The reference decodes all ones.
-        byte[] rgb = WatermarkTestImages.Solid(256, 256, 0, 40, 0);
+        byte[] rgb = RgbImages.Solid(256, 256, 0, 40, 0);
 
         DwtDctDecodeResult result = DwtDctWatermarkDecoder.Decode(rgb, 256, 256);
 
@@ -63,7 +63,7 @@ public sealed class DwtDctGoldenVectorTests
     public void Decode_FlatGrey_VotesZero()
     {
         // Grey has U = 128, cA = 256, 256 mod 36 = 4: every vote 0.
-        byte[] rgb = WatermarkTestImages.Solid(300, 300, 90, 90, 90);
+        byte[] rgb = RgbImages.Solid(300, 300, 90, 90, 90);
 
         DwtDctDecodeResult result = DwtDctWatermarkDecoder.Decode(rgb, 300, 300);
 

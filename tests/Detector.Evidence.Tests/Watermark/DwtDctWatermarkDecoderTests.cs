@@ -140,7 +140,7 @@ public sealed class DwtDctWatermarkDecoderTests
     [InlineData(5)]
     public void Decode_RandomNoise_NoPayloadLikely(int seed)
     {
-        byte[] rgb = WatermarkTestImages.Noise(Size, Size, seed);
+        byte[] rgb = RgbImages.Noise(Size, Size, seed);
 
         DwtDctDecodeResult result = DwtDctWatermarkDecoder.Decode(rgb, Size, Size);
 
@@ -155,7 +155,7 @@ public sealed class DwtDctWatermarkDecoderTests
     [Fact]
     public void Decode_RandomNoise_SdxlIsNone()
     {
-        byte[] rgb = WatermarkTestImages.Noise(Size, Size, seed: 1);
+        byte[] rgb = RgbImages.Noise(Size, Size, seed: 1);
 
         DwtDctPayloadResult sdxl = Sdxl(DwtDctWatermarkDecoder.Decode(rgb, Size, Size));
 
@@ -202,7 +202,7 @@ public sealed class DwtDctWatermarkDecoderTests
     [InlineData(8, 8192, 1024)]
     public void Decode_SmallestAccepted_Decodes(int width, int height, int blocks)
     {
-        byte[] rgb = WatermarkTestImages.Noise(width, height, seed: 9);
+        byte[] rgb = RgbImages.Noise(width, height, seed: 9);
 
         DwtDctDecodeResult result = DwtDctWatermarkDecoder.Decode(rgb, width, height);
 
@@ -227,7 +227,7 @@ public sealed class DwtDctWatermarkDecoderTests
     [Fact]
     public void Decode_LongerBuffer_ReadsOnlyTheImage()
     {
-        byte[] rgb = WatermarkTestImages.Noise(300, 300, seed: 4);
+        byte[] rgb = RgbImages.Noise(300, 300, seed: 4);
         byte[] padded = [.. rgb, .. new byte[1000]];
 
         Assert.Equal(
@@ -238,7 +238,7 @@ public sealed class DwtDctWatermarkDecoderTests
     [Fact]
     public void DecodeBits_AgreesWithDecodeForEveryLength()
     {
-        byte[] rgb = WatermarkTestImages.Noise(400, 333, seed: 8);
+        byte[] rgb = RgbImages.Noise(400, 333, seed: 8);
 
         DwtDctDecodeResult result = DwtDctWatermarkDecoder.Decode(rgb, 400, 333);
 
@@ -266,7 +266,7 @@ public sealed class DwtDctWatermarkDecoderTests
     public void Decode_JpegQuality50_DegradesToNoneOrUndetermined()
     {
         byte[] marked = DwtDctTestEncoder.Embed(WatermarkTestImages.Textured(Size, Size), Size, Size, DwtDctPayload.StableDiffusionXl.Bits);
-        byte[] jpeg = WatermarkTestImages.JpegRoundTrip(marked, Size, Size, 50);
+        byte[] jpeg = RgbImages.JpegRoundTrip(marked, Size, Size, 50);
 
         DwtDctPayloadResult sdxl = Sdxl(DwtDctWatermarkDecoder.Decode(jpeg, Size, Size));
 
@@ -282,8 +282,8 @@ public sealed class DwtDctWatermarkDecoderTests
 
         foreach (int quality in new[] { 50, 75, 90, 95, 100 })
         {
-            DwtDctPayloadResult sdxl = Sdxl(DwtDctWatermarkDecoder.Decode(WatermarkTestImages.JpegRoundTrip(marked, Size, Size, quality), Size, Size));
-            DwtDctPayloadResult v1 = DwtDctWatermarkDecoder.Decode(WatermarkTestImages.JpegRoundTrip(sd1, Size, Size, quality), Size, Size)
+            DwtDctPayloadResult sdxl = Sdxl(DwtDctWatermarkDecoder.Decode(RgbImages.JpegRoundTrip(marked, Size, Size, quality), Size, Size));
+            DwtDctPayloadResult v1 = DwtDctWatermarkDecoder.Decode(RgbImages.JpegRoundTrip(sd1, Size, Size, quality), Size, Size)
                 .Payloads.Single(static p => p.Payload == DwtDctPayload.StableDiffusionV1);
             _output.WriteLine($"JPEG q{quality}: SDXL {sdxl.MatchingBits}/48 {sdxl.Match}; SD1 {v1.MatchingBits}/136 {v1.Match} text={v1.TextMatches}");
             Assert.InRange(sdxl.MatchingBits, 0, 48);
@@ -297,7 +297,7 @@ public sealed class DwtDctWatermarkDecoderTests
             Assert.True(cropped.Match <= DwtDctMatch.Undetermined);
         }
 
-        DwtDctPayloadResult halved = Sdxl(DwtDctWatermarkDecoder.Decode(WatermarkTestImages.Resize(marked, Size, Size, Size / 2, Size / 2), Size / 2, Size / 2));
+        DwtDctPayloadResult halved = Sdxl(DwtDctWatermarkDecoder.Decode(RgbImages.Resize(marked, Size, Size, Size / 2, Size / 2), Size / 2, Size / 2));
         _output.WriteLine($"resize 0.5: SDXL {halved.MatchingBits}/48 {halved.Match}");
         Assert.True(halved.Match <= DwtDctMatch.Undetermined);
     }

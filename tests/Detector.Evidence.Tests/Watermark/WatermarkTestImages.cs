@@ -1,11 +1,6 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
-
 namespace Detector.Evidence.Tests.Watermark;
 
-/// <summary>Deterministic RGB8 images for the watermark tests.</summary>
+/// <summary>Deterministic RGB8 images for the watermark tests (shared ones are in <see cref="RgbImages"/>).</summary>
 internal static class WatermarkTestImages
 {
     /// <summary>
@@ -34,13 +29,6 @@ internal static class WatermarkTestImages
         return rgb;
     }
 
-    public static byte[] Noise(int width, int height, int seed)
-    {
-        var rgb = new byte[width * height * 3];
-        new Random(seed).NextBytes(rgb);
-        return rgb;
-    }
-
     /// <summary>A smooth diagonal gradient in each channel.</summary>
     public static byte[] Gradient(int width, int height)
     {
@@ -54,19 +42,6 @@ internal static class WatermarkTestImages
                 rgb[p + 1] = (byte)(255 * y / Math.Max(1, height - 1));
                 rgb[p + 2] = (byte)(255 * (x + y) / Math.Max(1, width + height - 2));
             }
-        }
-
-        return rgb;
-    }
-
-    public static byte[] Solid(int width, int height, byte r, byte g, byte b)
-    {
-        var rgb = new byte[width * height * 3];
-        for (int p = 0; p < rgb.Length; p += 3)
-        {
-            rgb[p] = r;
-            rgb[p + 1] = g;
-            rgb[p + 2] = b;
         }
 
         return rgb;
@@ -111,19 +86,6 @@ internal static class WatermarkTestImages
         return rgb;
     }
 
-    /// <summary>Encodes as JPEG at <paramref name="quality"/> with ImageSharp and decodes again.</summary>
-    public static byte[] JpegRoundTrip(byte[] rgb, int width, int height, int quality)
-    {
-        using var image = Image.LoadPixelData<Rgb24>(rgb, width, height);
-        using var stream = new MemoryStream();
-        image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality });
-        stream.Position = 0;
-        using Image<Rgb24> decoded = Image.Load<Rgb24>(stream);
-        var output = new byte[width * height * 3];
-        decoded.CopyPixelDataTo(output);
-        return output;
-    }
-
     /// <summary>Drops the first <paramref name="columns"/> columns.</summary>
     public static byte[] CropLeft(byte[] rgb, int width, int height, int columns)
     {
@@ -134,16 +96,6 @@ internal static class WatermarkTestImages
             Array.Copy(rgb, ((y * width) + columns) * 3, output, y * newWidth * 3, newWidth * 3);
         }
 
-        return output;
-    }
-
-    /// <summary>Resizes with ImageSharp's default bicubic resampler.</summary>
-    public static byte[] Resize(byte[] rgb, int width, int height, int newWidth, int newHeight)
-    {
-        using var image = Image.LoadPixelData<Rgb24>(rgb, width, height);
-        image.Mutate(context => context.Resize(newWidth, newHeight));
-        var output = new byte[newWidth * newHeight * 3];
-        image.CopyPixelDataTo(output);
         return output;
     }
 
