@@ -46,6 +46,21 @@ public sealed class BadInputTests() : HostTestBase(new DetectorHostFactory(new D
     }
 
     [Fact]
+    public async Task Score_PayloadAboveGrpcDefaultLimit_ReachesTheServiceAndGetsItsByteLimitReason()
+    {
+        // 5 MiB is over gRPC's 4 MiB default message size: the host must raise that limit (Api:MaxMessageBytes)
+        // so the image reaches the service, which refuses it with its own reason.
+        byte[] data = new byte[5 * 1024 * 1024];
+        TestImages.SolidPng(8, 8, 1, 1, 1).CopyTo(data, 0);
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "big", Data = ByteString.CopyFrom(data) } }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("1048576", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Score_UnknownModel_FailsWithNotFoundNamingTheModel()
     {
         RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreAsync(new ScoreRequest

@@ -1,7 +1,9 @@
 using Detector.Engine.Hosting;
 using Detector.Engine.Scoring;
 using Detector.Server.Api;
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace Detector.Server.Hosting;
@@ -19,13 +21,17 @@ internal static class ServerExtensions
             .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0, "Api limits must be > 0")
             .ValidateOnStart();
 
-        ApiOptions api = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
         builder.Services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = api.MaxMessageBytes;
-            o.MaxSendMessageSize = api.MaxMessageBytes;
             // Unexpected exceptions reach clients as a generic status only; details are logged.
             o.EnableDetailedErrors = false;
+        });
+
+        // Message size limits come from the validated ApiOptions, the one place they are configured.
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<ApiOptions>>((o, api) =>
+        {
+            o.MaxReceiveMessageSize = api.Value.MaxMessageBytes;
+            o.MaxSendMessageSize = api.Value.MaxMessageBytes;
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>
