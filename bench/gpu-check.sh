@@ -6,7 +6,8 @@
 # Usage: ./gpu-check.sh [--data DIR]
 #   --data DIR   an image folder with synthetic/ and manipulation/ (the project's shared/data); default: $DETECTOR_DATA,
 #                ./shared/data, ../shared/data; without one, JPEG/PNG images are generated in memory.
-# Env:   PORT (default 5000; metrics on PORT+1), RESULTS (default ./results), FORCE=1 to run even when libraries seem missing.
+# Env:   PORT (default 5000; metrics on PORT+1), RESULTS (default ./results), FORCE=1 to run even when libraries seem missing,
+#        DURATION / WARMUP seconds per load phase (default 10 / 3; the whole check takes about 6 minutes at the defaults).
 #
 # Exit codes: 0 done, 1 an image was lost, 2 setup failure (bench), 3 GPU or CUDA libraries missing, 4 the model did not run on CUDA.
 set -uo pipefail
@@ -78,18 +79,23 @@ images=(--images 120)
 if [[ -n "$data" ]]; then images+=(--data "$data"); say "images from $data"; else images+=(--synthetic-images); say "no image folder: generated images"; fi
 common=(--start-server --server-path "$app/Detector.Server" --manifests "$here/manifests" --shared "$here/shared" --results "$results"
         --port "$port" --server-set Inference:ExecutionProvider=cuda --require-provider CUDAExecutionProvider "${images[@]}"
-        --duration 10 --warmup 3 --call-deadline 60)
+        --duration "${DURATION:-10}" --warmup "${WARMUP:-3}" --call-deadline 60)
 rc=0
-say "run 1/2: resnet50-random, batching on (max 16, padded to 1,4,8,16) vs off"
+say "run 1/2: resnet50-random: padding to 1,4,8,16 with a session per size (the CUDA default) or one shared session, padding to 16 only, batching off"
+pad=(Batching:PadToSizes:0=1 Batching:PadToSizes:1=4 Batching:PadToSizes:2=8 Batching:PadToSizes:3=16)
 timeout 300 "$app/Detector.Bench" "${common[@]}" --label gpu-resnet50 --model resnet50-random \
-  --unary 1,16,64 --batch 64 --stream 64 --pipeline-batches max --bare-batches 1,4,16 \
-  --variant 'batch16;Batching:PadToSizes:0=1;Batching:PadToSizes:1=4;Batching:PadToSizes:2=8;Batching:PadToSizes:3=16' \
+  --unary 1,16,64 --batch 64 --stream '' --pipeline-batches max --bare-batches 1,4,16 \
+  --variant "pad-1-4-8-16;$(IFS=';'; echo "${pad[*]}")" \
+  --variant "pad-1-4-8-16-one-session;$(IFS=';'; echo "${pad[*]}");Inference:SessionPerBatchSize=false" \
+  --variant 'pad-16;Batching:PadToSizes:0=16' \
   --variant 'batch1;Batching:Models:resnet50-random:MaxBatchSize=1' || rc=$?
 say "run 1 exit code $rc"
 if (( rc == 0 )); then
-  say "run 2/2: meso4-df sweep"
+  say "run 2/2: meso4-df: no padding vs padding to 1,4,8,16 (a session per size)"
   timeout 200 "$app/Detector.Bench" "${common[@]}" --label gpu-meso4 --model meso4-df \
-    --unary 1,16,64 --batch 64 --stream 64 --bare-batches max,1 || rc=$?
+    --unary 1,16,64 --batch 64 --stream 64 --bare-batches max,1 \
+    --variant 'no-padding;Inference:SessionPerBatchSize=false' \
+    --variant "pad-1-4-8-16;$(IFS=';'; echo "${pad[*]}")" || rc=$?
   say "run 2 exit code $rc"
 fi
 (( rc == 124 )) && say "a run hit its time limit"

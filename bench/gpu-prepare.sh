@@ -25,7 +25,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/service" "$stage/bench" "$stage/models"
 cp "$repo"/Directory.Build.props "$repo"/Directory.Packages.props "$repo"/global.json "$repo"/.editorconfig "$stage/"
 cp -r "$repo/proto" "$stage/"
-for project in service/Detector.Server service/Detector.Engine service/Detector.Imaging bench/Detector.Bench; do
+for project in service/Detector.Server service/Detector.Engine service/Detector.Imaging service/Detector.Evidence bench/Detector.Bench; do
   mkdir -p "$stage/$project"
   (cd "$repo/$project" && tar --exclude=./bin --exclude=./obj -cf - .) | (cd "$stage/$project" && tar -xf -)
 done

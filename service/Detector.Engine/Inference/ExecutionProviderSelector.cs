@@ -13,8 +13,8 @@ public interface IExecutionProviderProbe
     /// <summary>Providers compiled into the loaded native library.</summary>
     IReadOnlyList<string> AvailableProviders();
 
-    /// <summary>Appends CUDA to the options; throws when no usable device or driver is present.</summary>
-    void AppendCuda(SessionOptions options, int deviceId);
+    /// <summary>Appends CUDA with its provider options (device_id included); throws when no usable device or driver is present.</summary>
+    void AppendCuda(SessionOptions options, IReadOnlyDictionary<string, string> cudaOptions);
 }
 
 /// <summary>The real probe.</summary>
@@ -22,7 +22,12 @@ public sealed class OrtExecutionProviderProbe : IExecutionProviderProbe
 {
     public IReadOnlyList<string> AvailableProviders() => OrtEnv.Instance().GetAvailableProviders();
 
-    public void AppendCuda(SessionOptions options, int deviceId) => options.AppendExecutionProvider_CUDA(deviceId);
+    public void AppendCuda(SessionOptions options, IReadOnlyDictionary<string, string> cudaOptions)
+    {
+        using OrtCUDAProviderOptions cuda = new();
+        cuda.UpdateOptions(cudaOptions.ToDictionary());
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
 }
 
 /// <summary>Chooses CUDA or CPU for a session from configuration and what the machine offers.</summary>
@@ -51,12 +56,28 @@ public static class ExecutionProviderSelector
 
         try
         {
-            probe.AppendCuda(options, config.DeviceId);
+            probe.AppendCuda(options, CudaOptions(config));
             return new ProviderChoice(Cuda, null);
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             return new ProviderChoice(Cpu, $"CUDA device {config.DeviceId} could not be used: {ex.Message}");
         }
+    }
+
+    /// <summary>The CUDA provider options that the configuration sets (ORT's names).</summary>
+    public static IReadOnlyDictionary<string, string> CudaOptions(InferenceOptions config)
+    {
+        string search = config.CudnnConvAlgoSearch.Trim().ToUpperInvariant();
+        if (search is not ("EXHAUSTIVE" or "HEURISTIC" or "DEFAULT"))
+        {
+            throw new ArgumentException($"Inference:CudnnConvAlgoSearch '{config.CudnnConvAlgoSearch}' is not one of EXHAUSTIVE, HEURISTIC, DEFAULT.");
+        }
+
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["device_id"] = config.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["cudnn_conv_algo_search"] = search,
+        };
     }
 }

@@ -27,4 +27,18 @@ public sealed class InferenceOptions
     /// and spinning threads steal them (measured in bench/results).
     /// </summary>
     public bool AllowSpinning { get; set; }
+
+    /// <summary>
+    /// CUDA only: how cuDNN picks convolution algorithms for each new input shape: "EXHAUSTIVE" (ORT's default: times
+    /// every algorithm once per shape), "HEURISTIC" or "DEFAULT".
+    /// </summary>
+    public string CudnnConvAlgoSearch { get; set; } = "EXHAUSTIVE";
+
+    /// <summary>
+    /// CUDA only: give each padded batch size (Batching:PadToSizes) its own session, so that no session ever sees its
+    /// input shape change. Measured on an H200 (bench/results): one CUDA session fed alternating batch sizes ran a
+    /// ResNet-50 batch 10–30× slower than the same session fed one size. Null (default) = on for CUDA with padding.
+    /// The weights are held once per session on the GPU.
+    /// </summary>
+    public bool? SessionPerBatchSize { get; set; }
 }

@@ -12,42 +12,40 @@ namespace Detector.Engine.Inference;
 public sealed class OnnxModelSession : IModelRunner, IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly Dictionary<int, InferenceSession> _sessionBySize = [];
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
-    public OnnxModelSession(ModelDefinition model, InferenceOptions options, IExecutionProviderProbe probe)
+    /// <param name="model">The model to load; its manifest is checked against the graph.</param>
+    /// <param name="options">ORT settings, the provider among them.</param>
+    /// <param name="probe">What the machine offers (CUDA or not).</param>
+    /// <param name="batchSizes">
+    /// The batch sizes the batcher pads to. When <see cref="UsesSessionPerBatchSize"/> says so, each gets a session of
+    /// its own, so that no session's input shape ever changes (CUDA re-plans its convolutions on every shape change).
+    /// </param>
+    public OnnxModelSession(ModelDefinition model, InferenceOptions options, IExecutionProviderProbe probe, IReadOnlyList<int>? batchSizes = null)
     {
         Model = model;
         ModelManifest manifest = model.Manifest;
-        using SessionOptions sessionOptions = new()
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = options.InterOpThreads,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
-        sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
-        Provider = ExecutionProviderSelector.Apply(sessionOptions, options, probe);
-
-        try
-        {
-            _session = new InferenceSession(manifest.ModelPath, sessionOptions);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ManifestException(manifest.ManifestPath, "file", $"ONNX Runtime cannot load '{Path.GetFileName(manifest.ModelPath)}': {ex.Message}", ex);
-        }
-
+        (_session, ProviderChoice provider) = Open(manifest, options, probe);
+        Provider = provider;
         try
         {
             Validate(manifest);
+            batchSizes ??= [];
+            if (UsesSessionPerBatchSize(options, provider.Provider, batchSizes.Count))
+            {
+                foreach (int size in batchSizes.Distinct())
+                {
+                    (InferenceSession sized, _) = Open(manifest, options, probe);
+                    _sessionBySize[size] = sized;
+                }
+            }
         }
         catch
         {
-            _session.Dispose();
+            Dispose();
             throw;
         }
 
@@ -58,6 +56,13 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
     public ModelDefinition Model { get; }
 
     public ProviderChoice Provider { get; }
+
+    /// <summary>The batch sizes that have a session of their own (empty: one session runs every size).</summary>
+    public IReadOnlyCollection<int> DedicatedBatchSizes => _sessionBySize.Keys;
+
+    /// <summary>Whether each padded batch size gets its own session: configured, or by default on CUDA with more than one size.</summary>
+    public static bool UsesSessionPerBatchSize(InferenceOptions options, string provider, int paddedSizes) =>
+        options.SessionPerBatchSize ?? (provider == ExecutionProviderSelector.Cuda && paddedSizes > 1);
 
     /// <summary>
     /// Runs one batch. <paramref name="input"/> holds <paramref name="batchSize"/> tensors of
@@ -73,7 +78,8 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
         int length = checked(batchSize * channels * height * width);
 
         using OrtValue inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input[..length], shape);
-        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [inputValue], _outputNames);
+        InferenceSession session = _sessionBySize.GetValueOrDefault(batchSize, _session);
+        using IDisposableReadOnlyCollection<OrtValue> outputs = session.Run(_runOptions, _inputNames, [inputValue], _outputNames);
         OrtValue output = outputs[0];
         ReadOnlySpan<float> values = output.GetTensorDataAsSpan<float>();
         long[] outShape = output.GetTensorTypeAndShape().Shape;
@@ -87,8 +93,37 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
 
     public void Dispose()
     {
+        foreach (InferenceSession sized in _sessionBySize.Values)
+        {
+            sized.Dispose();
+        }
+
+        _sessionBySize.Clear();
         _session.Dispose();
         _runOptions.Dispose();
+    }
+
+    private static (InferenceSession Session, ProviderChoice Provider) Open(ModelManifest manifest, InferenceOptions options, IExecutionProviderProbe probe)
+    {
+        using SessionOptions sessionOptions = new()
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = options.InterOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        ProviderChoice provider = ExecutionProviderSelector.Apply(sessionOptions, options, probe);
+        try
+        {
+            return (new InferenceSession(manifest.ModelPath, sessionOptions), provider);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ManifestException(manifest.ManifestPath, "file", $"ONNX Runtime cannot load '{Path.GetFileName(manifest.ModelPath)}': {ex.Message}", ex);
+        }
     }
 
     /// <summary>Checks the manifest against the graph, so that a mismatch stops start-up rather than failing requests.</summary>

@@ -11,12 +11,15 @@ public sealed class ExecutionProviderSelectorTests
 
         public int? DeviceId { get; private set; }
 
+        public IReadOnlyDictionary<string, string>? CudaOptions { get; private set; }
+
         public IReadOnlyList<string> AvailableProviders() => providers;
 
-        public void AppendCuda(SessionOptions options, int deviceId)
+        public void AppendCuda(SessionOptions options, IReadOnlyDictionary<string, string> cudaOptions)
         {
             AppendCalls++;
-            DeviceId = deviceId;
+            CudaOptions = cudaOptions;
+            DeviceId = int.Parse(cudaOptions["device_id"], System.Globalization.CultureInfo.InvariantCulture);
             if (appendFailure is not null)
             {
                 throw appendFailure;
@@ -81,6 +84,40 @@ public sealed class ExecutionProviderSelectorTests
         using SessionOptions options = new();
 
         Assert.Throws<ArgumentException>(() => ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "tpu" }, new FakeProbe(CpuOnly)));
+    }
+
+    [Fact]
+    public void Apply_Cuda_PassesDeviceAndConvolutionSearchAsOrtProviderOptions()
+    {
+        using SessionOptions options = new();
+        FakeProbe probe = new(WithCuda);
+
+        ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cuda", DeviceId = 2, CudnnConvAlgoSearch = "heuristic" }, probe);
+
+        Assert.NotNull(probe.CudaOptions);
+        Assert.Equal("2", probe.CudaOptions["device_id"]);
+        Assert.Equal("HEURISTIC", probe.CudaOptions["cudnn_conv_algo_search"]);
+    }
+
+    [Fact]
+    public void CudaOptions_UnknownConvolutionSearch_ThrowsNamingTheSetting()
+    {
+        ArgumentException ex = Assert.Throws<ArgumentException>(() => ExecutionProviderSelector.CudaOptions(new InferenceOptions { CudnnConvAlgoSearch = "fastest" }));
+
+        Assert.Contains("Inference:CudnnConvAlgoSearch", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("CUDAExecutionProvider", null, 3, true)]
+    [InlineData("CUDAExecutionProvider", null, 1, false)]
+    [InlineData("CUDAExecutionProvider", false, 3, false)]
+    [InlineData("CPUExecutionProvider", null, 3, false)]
+    [InlineData("CPUExecutionProvider", true, 3, true)]
+    public void SessionPerBatchSize_OnByDefaultOnlyForCudaWithSeveralPaddedSizes(string provider, bool? configured, int paddedSizes, bool expected)
+    {
+        InferenceOptions options = new() { SessionPerBatchSize = configured };
+
+        Assert.Equal(expected, OnnxModelSession.UsesSessionPerBatchSize(options, provider, paddedSizes));
     }
 
     [Fact]

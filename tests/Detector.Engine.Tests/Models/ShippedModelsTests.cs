@@ -10,7 +10,7 @@ namespace Detector.Engine.Tests.Models;
 /// <summary>The repository's own models/ folder (what the default run serves) loads, validates against its graphs and scores.</summary>
 public sealed class ShippedModelsTests
 {
-    private static string RepositoryModels()
+    internal static string RepositoryModels()
     {
         DirectoryInfo? dir = new(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Detector.sln")))
