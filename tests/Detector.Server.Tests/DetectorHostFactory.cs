@@ -4,6 +4,8 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Detector.Server.Tests;
 
@@ -14,9 +16,14 @@ namespace Detector.Server.Tests;
 public sealed class DetectorHostFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public DetectorHostFactory(Dictionary<string, string?>? settings = null, Action<TestModelFolder>? addModels = null)
+    /// <param name="settings">Configuration keys set on the host.</param>
+    /// <param name="addModels">The models to serve; two tiny ones by default.</param>
+    /// <param name="services">Replaces services after the host registered its own (a test decoder, say).</param>
+    public DetectorHostFactory(Dictionary<string, string?>? settings = null, Action<TestModelFolder>? addModels = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         Models = new TestModelFolder();
         if (addModels is null)
         {
@@ -90,6 +97,11 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
         foreach ((string key, string? value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

@@ -47,7 +47,10 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
         {
-            results[i] = ScoreItemAsync(request.Images[i], request.Options, context);
+            // The engine decodes inline while a worker slot is free (no thread hop for a lone image), so each image
+            // starts on its own task: called directly, the loop would decode the call's images one after another.
+            ImageInput image = request.Images[i];
+            results[i] = Task.Run(() => ScoreItemAsync(image, request.Options, context), CancellationToken.None);
         }
 
         ScoreBatchResponse response = new();
@@ -77,8 +80,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
                     break;
                 }
 
+                // On its own task, so that reading the next message does not wait for this image's inline decode.
                 ScoreStreamRequest message = requestStream.Current;
-                running.Add(ScoreAndPublishAsync(message, context, finished.Writer, inFlight));
+                running.Add(Task.Run(() => ScoreAndPublishAsync(message, context, finished.Writer, inFlight), CancellationToken.None));
                 running.RemoveAll(static t => t.IsCompleted);
             }
 
