@@ -12,6 +12,8 @@ namespace Detector.Engine.Inference;
 public sealed class OnnxModelSession : IModelRunner, IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly InferenceOptions _options;
+    private readonly IExecutionProviderProbe _probe;
     private readonly Dictionary<int, InferenceSession> _sessionBySize = [];
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
@@ -20,28 +22,17 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
     /// <param name="model">The model to load; its manifest is checked against the graph.</param>
     /// <param name="options">ORT settings, the provider among them.</param>
     /// <param name="probe">What the machine offers (CUDA or not).</param>
-    /// <param name="batchSizes">
-    /// The batch sizes the batcher pads to. When <see cref="UsesSessionPerBatchSize"/> says so, each gets a session of
-    /// its own, so that no session's input shape ever changes (CUDA re-plans its convolutions on every shape change).
-    /// </param>
-    public OnnxModelSession(ModelDefinition model, InferenceOptions options, IExecutionProviderProbe probe, IReadOnlyList<int>? batchSizes = null)
+    public OnnxModelSession(ModelDefinition model, InferenceOptions options, IExecutionProviderProbe probe)
     {
         Model = model;
+        _options = options;
+        _probe = probe;
         ModelManifest manifest = model.Manifest;
         (_session, ProviderChoice provider) = Open(manifest, options, probe);
         Provider = provider;
         try
         {
             Validate(manifest);
-            batchSizes ??= [];
-            if (UsesSessionPerBatchSize(options, provider.Provider, batchSizes.Count))
-            {
-                foreach (int size in batchSizes.Distinct())
-                {
-                    (InferenceSession sized, _) = Open(manifest, options, probe);
-                    _sessionBySize[size] = sized;
-                }
-            }
         }
         catch
         {
@@ -51,6 +42,25 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
 
         _inputNames = [manifest.InputName];
         _outputNames = [manifest.Output.Name];
+    }
+
+    /// <summary>
+    /// Gives each batch size the batcher pads to a session of its own when <see cref="UsesSessionPerBatchSize"/> says so,
+    /// so that no session's input shape ever changes (CUDA re-plans its convolutions on every shape change).
+    /// Call once, before the first <see cref="Run"/>.
+    /// </summary>
+    public void OpenSessionPerBatchSize(IReadOnlyList<int> batchSizes)
+    {
+        if (!UsesSessionPerBatchSize(_options, Provider.Provider, batchSizes.Count))
+        {
+            return;
+        }
+
+        foreach (int size in batchSizes.Distinct().Where(s => !_sessionBySize.ContainsKey(s)))
+        {
+            (InferenceSession sized, _) = Open(Model.Manifest, _options, _probe);
+            _sessionBySize[size] = sized;
+        }
     }
 
     public ModelDefinition Model { get; }

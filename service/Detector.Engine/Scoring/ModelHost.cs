@@ -59,9 +59,10 @@ public sealed class ModelHost : IAsyncDisposable
         {
             foreach (ModelDefinition definition in definitions)
             {
-                ModelBatchingSettings settings = batching.For(definition.Name, definition.Manifest.MaxBatchSize);
-                OnnxModelSession session = new(definition, inference, probe, settings.PadToSizes);
+                OnnxModelSession session = new(definition, inference, probe);
                 LogProvider(definition, session.Provider, inference);
+                ModelBatchingSettings settings = batching.For(definition.Name, definition.Manifest.MaxBatchSize, onGpu: session.Provider.Provider == ExecutionProviderSelector.Cuda);
+                session.OpenSessionPerBatchSize(settings.PadToSizes);
                 ModelBatcher batcher = new(definition.Name, session, settings, time, logger);
                 models.Add(new LoadedModel(definition, session, batcher));
                 EngineLog.ModelLoaded(_logger, definition.Name, definition.Manifest.Version, definition.Manifest.Task.ToWireName(), session.Provider.Provider, settings.MaxBatchSize, definition.FileSha256);

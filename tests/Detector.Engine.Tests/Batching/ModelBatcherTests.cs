@@ -268,4 +268,38 @@ public sealed class ModelBatcherTests
         Assert.Equal(2, settings.Instances);
         Assert.Equal(16, options.For("other", 16).MaxBatchSize);
     }
+
+    [Theory]
+    [InlineData(16, new[] { 1, 2, 4, 8, 16 })]
+    [InlineData(12, new[] { 1, 2, 4, 8, 12 })]
+    [InlineData(1, new[] { 1 })]
+    public void DefaultGpuPadSizes_PowersOfTwoUpToTheMaximum(int max, int[] expected)
+    {
+        Assert.Equal(expected, BatchingOptions.DefaultGpuPadSizes(max));
+    }
+
+    [Fact]
+    public void Settings_OnGpuWithoutConfiguredPadding_PadsToPowersOfTwoAndWarmsThemUp()
+    {
+        BatchingOptions options = new();
+
+        ModelBatchingSettings gpu = options.For("m", maxBatchSize: 16, onGpu: true);
+        ModelBatchingSettings cpu = options.For("m", maxBatchSize: 16);
+
+        Assert.Equal([1, 2, 4, 8, 16], gpu.PadToSizes);
+        Assert.Equal([1, 2, 4, 8, 16], gpu.WarmUpSizes);
+        Assert.Equal(8, gpu.PaddedSize(5));
+        Assert.Empty(cpu.PadToSizes);
+    }
+
+    [Fact]
+    public void Settings_OnGpuWithConfiguredPaddingOrBatchingOff_KeepsWhatWasConfigured()
+    {
+        BatchingOptions options = new();
+        options.PadToSizes.Add(16);
+        options.Models["off"] = new ModelBatchingOverrides { MaxBatchSize = 1 };
+
+        Assert.Equal([16], options.For("m", maxBatchSize: 16, onGpu: true).PadToSizes);
+        Assert.Equal(1, options.For("off", maxBatchSize: 16, onGpu: true).MaxBatchSize);
+    }
 }

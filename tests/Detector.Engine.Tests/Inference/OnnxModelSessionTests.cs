@@ -16,7 +16,8 @@ public sealed class OnnxModelSessionTests
     [Fact]
     public void Constructor_CpuWithPaddedSizes_KeepsOneSessionByDefault()
     {
-        using OnnxModelSession session = new(ShippedDefault(), new InferenceOptions { ExecutionProvider = "cpu" }, new OrtExecutionProviderProbe(), [1, 4]);
+        using OnnxModelSession session = new(ShippedDefault(), new InferenceOptions { ExecutionProvider = "cpu" }, new OrtExecutionProviderProbe());
+        session.OpenSessionPerBatchSize([1, 4]);
 
         Assert.Empty(session.DedicatedBatchSizes);
     }
@@ -27,7 +28,8 @@ public sealed class OnnxModelSessionTests
         ModelDefinition model = ShippedDefault();
         InferenceOptions cpu = new() { ExecutionProvider = "cpu" };
         using OnnxModelSession shared = new(model, cpu, new OrtExecutionProviderProbe());
-        using OnnxModelSession perSize = new(model, new InferenceOptions { ExecutionProvider = "cpu", SessionPerBatchSize = true }, new OrtExecutionProviderProbe(), [1, 4, 4]);
+        using OnnxModelSession perSize = new(model, new InferenceOptions { ExecutionProvider = "cpu", SessionPerBatchSize = true }, new OrtExecutionProviderProbe());
+        perSize.OpenSessionPerBatchSize([1, 4, 4]);
 
         using DecodedImage image = new ImageSharpDecoder(new ImagingOptions()).Decode(TestImages.Textured(300, 260, jpeg: true));
         (int height, int width) = ImagePreprocessor.TensorSize(model.Manifest.Recipe, image.Width, image.Height);
