@@ -17,30 +17,66 @@ internal static class Rgb8Lanes
     /// <summary>Bytes a call reads from its offset: two 16-byte loads, the second at +12, so 4 past the 8 pixels.</summary>
     public const int BytesRead = 28;
 
-    /// <summary>Shuffle picking byte 0 of each of four pixels into the low byte of an int lane (0x80 zeroes a byte).</summary>
-    public static Vector128<byte> First => Vector128.Create(0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, (byte)0x80);
+    /// <summary>
+    /// Shuffle picking byte 0 of each pixel into the low byte of an int lane (0x80 zeroes a byte), the same in both
+    /// 128-bit halves: the low half holds pixels 0–3, the high half pixels 4–7 (see <see cref="Load"/>).
+    /// </summary>
+    public static Vector256<byte> First
+    {
+        // Inlined so the JIT sees a constant (the 32-argument Create is too large to inline on its own).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create(
+            0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80,
+            0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, (byte)0x80);
+    }
 
     /// <summary>As <see cref="First"/> for byte 1 of each pixel.</summary>
-    public static Vector128<byte> Second => Vector128.Create(1, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 10, 0x80, 0x80, (byte)0x80);
+    public static Vector256<byte> Second
+    {
+        // Inlined so the JIT sees a constant (the 32-argument Create is too large to inline on its own).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create(
+            1, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 10, 0x80, 0x80, 0x80,
+            1, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 10, 0x80, 0x80, (byte)0x80);
+    }
 
     /// <summary>As <see cref="First"/> for byte 2 of each pixel.</summary>
-    public static Vector128<byte> Third => Vector128.Create(2, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 11, 0x80, 0x80, (byte)0x80);
+    public static Vector256<byte> Third
+    {
+        // Inlined so the JIT sees a constant (the 32-argument Create is too large to inline on its own).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create(
+            2, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 11, 0x80, 0x80, 0x80,
+            2, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 11, 0x80, 0x80, (byte)0x80);
+    }
 
     /// <summary>
-    /// The byte of each of pixels 0–7 of a <see cref="Load"/> that <paramref name="indices"/> selects
+    /// The byte of each of the eight pixels of a <see cref="Load"/> that <paramref name="indices"/> selects
     /// (<see cref="First"/>, <see cref="Second"/> or <see cref="Third"/>), zero-extended to ints.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Channel(Vector128<byte> low, Vector128<byte> high, Vector128<byte> indices) =>
-        Vector256.Create(Shuffle(low, indices), Shuffle(high, indices)).AsInt32();
+    public static Vector256<int> Channel(Vector256<byte> pixels, Vector256<byte> indices)
+    {
+        // AVX2's vpshufb shuffles each 128-bit half on its own, which is all this needs; Vector128.Shuffle zeroes
+        // out-of-range indices (0x80) the same way elsewhere.
+        if (Avx2.IsSupported)
+        {
+            return Avx2.Shuffle(pixels, indices).AsInt32();
+        }
+
+        return Vector256.Create(
+            Vector128.Shuffle(pixels.GetLower(), indices.GetLower()),
+            Vector128.Shuffle(pixels.GetUpper(), indices.GetUpper())).AsInt32();
+    }
 
     /// <summary>
-    /// The two loads <see cref="Channel"/> takes: pixels 0–3 and 4–7 from <paramref name="offset"/>. The caller
-    /// guarantees <see cref="BytesRead"/> bytes from there lie inside the buffer (see <see cref="VectorPixels"/>).
+    /// Pixels 0–3 in the low half and 4–7 in the high half, from two 16-byte loads at <paramref name="offset"/> and
+    /// offset + 12. The caller guarantees <see cref="BytesRead"/> bytes from there lie inside the buffer (see
+    /// <see cref="VectorPixels"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector128<byte> Low, Vector128<byte> High) Load(ref byte start, int offset) =>
-        (Vector128.LoadUnsafe(ref start, (nuint)offset), Vector128.LoadUnsafe(ref start, (nuint)(offset + 12)));
+    public static Vector256<byte> Load(ref byte start, int offset) =>
+        Vector256.Create(Vector128.LoadUnsafe(ref start, (nuint)offset), Vector128.LoadUnsafe(ref start, (nuint)(offset + 12)));
 
     /// <summary>
     /// Pixels from <paramref name="firstPixel"/> on that can be read with whole <see cref="Count"/>-pixel steps while
@@ -55,8 +91,4 @@ internal static class Rgb8Lanes
 
     /// <summary>Reference to the first byte, for <see cref="Load"/>.</summary>
     public static ref byte Start(ReadOnlySpan<byte> buffer) => ref MemoryMarshal.GetReference(buffer);
-
-    // Ssse3's pshufb where present; Vector128.Shuffle zeroes out-of-range indices (0x80) the same way elsewhere.
-    private static Vector128<byte> Shuffle(Vector128<byte> value, Vector128<byte> indices) =>
-        Ssse3.IsSupported ? Ssse3.Shuffle(value, indices) : Vector128.Shuffle(value, indices);
 }

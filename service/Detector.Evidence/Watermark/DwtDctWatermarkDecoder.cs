@@ -221,8 +221,8 @@ public static class DwtDctWatermarkDecoder
     /// </summary>
     private static void URow(ReadOnlySpan<byte> row, int count, bool swapped, Span<ushort> u)
     {
-        Vector128<byte> rIndices = swapped ? Rgb8Lanes.Third : Rgb8Lanes.First;
-        Vector128<byte> bIndices = swapped ? Rgb8Lanes.First : Rgb8Lanes.Third;
+        Vector256<byte> rIndices = swapped ? Rgb8Lanes.Third : Rgb8Lanes.First;
+        Vector256<byte> bIndices = swapped ? Rgb8Lanes.First : Rgb8Lanes.Third;
         int vectorPixels = Rgb8Lanes.VectorPixels(row, 0, count) / 16 * 16;
         ref byte start = ref Rgb8Lanes.Start(row);
         int p = 0;
@@ -242,12 +242,12 @@ public static class DwtDctWatermarkDecoder
 
     /// <summary>The same integer arithmetic as <see cref="U"/> on eight pixels; lanes never mix.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> UVector(ref byte start, int offset, Vector128<byte> rIndices, Vector128<byte> bIndices)
+    private static Vector256<int> UVector(ref byte start, int offset, Vector256<byte> rIndices, Vector256<byte> bIndices)
     {
-        (Vector128<byte> low, Vector128<byte> high) = Rgb8Lanes.Load(ref start, offset);
-        Vector256<int> r = Rgb8Lanes.Channel(low, high, rIndices);
-        Vector256<int> g = Rgb8Lanes.Channel(low, high, Rgb8Lanes.Second);
-        Vector256<int> b = Rgb8Lanes.Channel(low, high, bIndices);
+        Vector256<byte> pixels = Rgb8Lanes.Load(ref start, offset);
+        Vector256<int> r = Rgb8Lanes.Channel(pixels, rIndices);
+        Vector256<int> g = Rgb8Lanes.Channel(pixels, Rgb8Lanes.Second);
+        Vector256<int> b = Rgb8Lanes.Channel(pixels, bIndices);
         Vector256<int> y = Vector256.ShiftRightArithmetic((r * 4899) + (g * 9617) + (b * 1868) + Vector256.Create(8192), 14);
         Vector256<int> u = Vector256.ShiftRightArithmetic(((b - y) * 8061) + Vector256.Create((128 << 14) + 8192), 14);
         return Vector256.Min(Vector256.Max(u, Vector256<int>.Zero), Vector256.Create(255));
