@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
+using Detector.Evidence.Pixels;
 
 namespace Detector.Evidence.Watermark;
 
@@ -19,9 +21,11 @@ namespace Detector.Evidence.Watermark;
 /// h = fl(1/√2), first down the columns p = h·x[2i+1] + h·x[2i], then along the rows cA = h·p[2j+1] + h·p[2j].
 /// The two differ by an ulp or so, which decides the vote whenever |v| is an exact multiple of 18
 /// (e.g. flat areas with U = 117, 126 or 135); this form reproduces the reference decisions exactly.</para>
-/// <para>One pass, streaming: U and cA are computed one band of 8 image rows at a time into a pooled buffer of
-/// 4 × (columns / 2) doubles; votes are accumulated per distinct payload length. Nothing proportional to the
-/// image is allocated.</para>
+/// <para>One pass, streaming, one band of 8 image rows at a time: U is computed eight pixels per vector into a pooled
+/// buffer of 8 rows of ushorts; for each cA column the largest integer 2×2 sum S down the block is taken with vectors,
+/// and since cA is S/2 to within 1e-12 the vote follows from S, except when S/2 lies exactly on a multiple of 18; those
+/// blocks alone are evaluated in pywt's floating-point form above (see <see cref="BlockVote"/>). Votes are accumulated
+/// per distinct payload length. Nothing proportional to the image is allocated.</para>
 /// </remarks>
 public static class DwtDctWatermarkDecoder
 {
@@ -156,14 +160,10 @@ public static class DwtDctWatermarkDecoder
         int blockRows = height / 4 * 4 / 2 / BlockSize;
         int blockCols = width / 4 * 4 / 2 / BlockSize;
         int bandWidth = blockCols * BlockSize; // cA columns that fall in whole blocks
+        int pixels = 2 * bandWidth; // image columns they come from
+        int stride = (pixels + 15) / 16 * 16; // whole 16-lane vectors per U row; the padding stays zero
         int rowBytes = width * 3;
         bool swapped = channelOrder == DwtDctChannelOrder.Swapped;
-        int rOffset = swapped ? 2 : 0;
-        int bOffset = 2 - rOffset;
-
-        // U is clamped to 0–255, so every lookup stays inside the 256-entry table.
-        ref double tapRef = ref MemoryMarshal.GetArrayDataReference(TapTimesU);
-        double h = HaarTap;
 
         Span<int> cursor = lengths.Length <= 16 ? stackalloc int[lengths.Length] : new int[lengths.Length];
         Span<int> offsets = lengths.Length <= 16 ? stackalloc int[lengths.Length] : new int[lengths.Length];
@@ -173,30 +173,26 @@ public static class DwtDctWatermarkDecoder
             offsets[k] = offsets[k - 1] + lengths[k - 1];
         }
 
-        double[] band = ArrayPool<double>.Shared.Rent(BlockSize * bandWidth);
+        ushort[] uRented = ArrayPool<ushort>.Shared.Rent(2 * BlockSize * stride);
+        uint[] maximaRented = ArrayPool<uint>.Shared.Rent(stride / 2);
         try
         {
+            Span<ushort> uBand = uRented.AsSpan(0, 2 * BlockSize * stride);
+            Span<uint> maxima = maximaRented.AsSpan(0, stride / 2);
+            uBand.Clear();
             for (int br = 0; br < blockRows; br++)
             {
-                // Four rows of cA, from image rows 8·br … 8·br + 7.
-                for (int a = 0; a < BlockSize; a++)
+                // U of image rows 8·br … 8·br + 7, which give cA rows 4·br … 4·br + 3.
+                for (int r = 0; r < 2 * BlockSize; r++)
                 {
-                    int imageRow = ((br * BlockSize) + a) * 2;
-                    // Both rows hold at least 6 · bandWidth bytes (bandWidth ≤ width / 2), checked by the slices.
-                    ref byte row0 = ref MemoryMarshal.GetReference(rgb.Slice(imageRow * rowBytes, bandWidth * 6));
-                    ref byte row1 = ref MemoryMarshal.GetReference(rgb.Slice((imageRow + 1) * rowBytes, bandWidth * 6));
-                    Span<double> caRow = band.AsSpan(a * bandWidth, bandWidth);
-                    for (int j = 0, c = 0; j < caRow.Length; j++, c += 6)
-                    {
-                        double p0 = Unsafe.Add(ref tapRef, U(ref row1, c, rOffset, bOffset)) + Unsafe.Add(ref tapRef, U(ref row0, c, rOffset, bOffset));
-                        double p1 = Unsafe.Add(ref tapRef, U(ref row1, c + 3, rOffset, bOffset)) + Unsafe.Add(ref tapRef, U(ref row0, c + 3, rOffset, bOffset));
-                        caRow[j] = (h * p1) + (h * p0);
-                    }
+                    int imageRow = (br * 2 * BlockSize) + r;
+                    URow(rgb[(imageRow * rowBytes)..], pixels, swapped, uBand.Slice(r * stride, pixels));
                 }
 
+                SumMaxima(uBand, stride, maxima);
                 for (int bc = 0; bc < blockCols; bc++)
                 {
-                    int vote = BlockVote(band, bandWidth, bc * BlockSize);
+                    int vote = BlockVote(uBand, stride, maxima, bc);
                     for (int k = 0; k < lengths.Length; k++)
                     {
                         int slot = offsets[k] + cursor[k];
@@ -212,19 +208,105 @@ public static class DwtDctWatermarkDecoder
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(band);
+            ArrayPool<uint>.Shared.Return(maximaRented);
+            ArrayPool<ushort>.Shared.Return(uRented);
         }
 
         return blockRows * blockCols;
     }
 
-    /// <summary>argmax |v| over the 15 coefficients after the first (first maximum wins, as numpy's argmax); 1 when (|v| mod 36) &gt; 18.</summary>
-    private static int BlockVote(double[] band, int bandWidth, int column)
+    /// <summary>
+    /// OpenCV's integer U of the first <c>u.Length</c> pixels of <paramref name="row"/> (which may run on into later
+    /// rows; only whole pixels inside it are read), eight at a time in int lanes, the rest one by one.
+    /// </summary>
+    private static void URow(ReadOnlySpan<byte> row, int count, bool swapped, Span<ushort> u)
     {
+        Vector256<byte> rIndices = swapped ? Rgb8Lanes.Third : Rgb8Lanes.First;
+        Vector256<byte> bIndices = swapped ? Rgb8Lanes.First : Rgb8Lanes.Third;
+        int vectorPixels = Rgb8Lanes.VectorPixels(row, 0, count) / 16 * 16;
+        ref byte start = ref Rgb8Lanes.Start(row);
+        int p = 0;
+        for (; p < vectorPixels; p += 16)
+        {
+            Vector256<int> low = UVector(ref start, p * 3, rIndices, bIndices);
+            Vector256<int> high = UVector(ref start, (p + 8) * 3, rIndices, bIndices);
+            Vector256.Narrow(low, high).AsUInt16().CopyTo(u[p..]);
+        }
+
+        int rOffset = swapped ? 2 : 0;
+        for (; p < count; p++)
+        {
+            u[p] = (ushort)U(ref start, p * 3, rOffset, 2 - rOffset);
+        }
+    }
+
+    /// <summary>The same integer arithmetic as <see cref="U"/> on eight pixels; lanes never mix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> UVector(ref byte start, int offset, Vector256<byte> rIndices, Vector256<byte> bIndices)
+    {
+        Vector256<byte> pixels = Rgb8Lanes.Load(ref start, offset);
+        Vector256<int> r = Rgb8Lanes.Channel(pixels, rIndices);
+        Vector256<int> g = Rgb8Lanes.Channel(pixels, Rgb8Lanes.Second);
+        Vector256<int> b = Rgb8Lanes.Channel(pixels, bIndices);
+        Vector256<int> y = Vector256.ShiftRightArithmetic((r * 4899) + (g * 9617) + (b * 1868) + Vector256.Create(8192), 14);
+        Vector256<int> u = Vector256.ShiftRightArithmetic(((b - y) * 8061) + Vector256.Create((128 << 14) + 8192), 14);
+        return Vector256.Min(Vector256.Max(u, Vector256<int>.Zero), Vector256.Create(255));
+    }
+
+    /// <summary>
+    /// For every cA column of the band, the largest 2×2 U sum S = u00 + u01 + u10 + u11 (cA ≈ S/2) down its four cA rows,
+    /// leaving out each block's first coefficient (row 0 at a column that is a multiple of 4), which does not vote.
+    /// </summary>
+    private static void SumMaxima(ReadOnlySpan<ushort> uBand, int stride, Span<uint> maxima)
+    {
+        // Eight cA columns (two blocks) per vector; lanes 0 and 4 are the blocks' first columns.
+        Vector256<uint> notFirst = Vector256.Create(0, uint.MaxValue, uint.MaxValue, uint.MaxValue, 0, uint.MaxValue, uint.MaxValue, uint.MaxValue);
+        Vector256<uint> lowHalf = Vector256.Create(0xFFFFu);
+        for (int j = 0; j < maxima.Length; j += Vector256<uint>.Count)
+        {
+            Vector256<uint> best = Vector256<uint>.Zero;
+            for (int a = 0; a < BlockSize; a++)
+            {
+                // u[2j] + u[2j+1] of the two rows: add the rows as ushorts (≤ 510), then the pairs inside each uint.
+                Vector256<ushort> rows = Vector256.Create(uBand.Slice((2 * a * stride) + (2 * j), 16)) + Vector256.Create(uBand.Slice((((2 * a) + 1) * stride) + (2 * j), 16));
+                Vector256<uint> pairs = rows.AsUInt32();
+                Vector256<uint> sums = (pairs & lowHalf) + (pairs >> 16);
+                best = Vector256.Max(best, a == 0 ? sums & notFirst : sums);
+            }
+
+            best.CopyTo(maxima[j..]);
+        }
+    }
+
+    /// <summary>
+    /// argmax |v| over the 15 coefficients after the first (first maximum wins, as numpy's argmax); 1 when (|v| mod 36) &gt; 18.
+    /// </summary>
+    /// <remarks>
+    /// cA = h·(h·u11 + h·u01) + h·(h·u10 + h·u00) is within 1e-12 of S/2 (S ≤ 1020), U ≥ 0, so a larger S always
+    /// means a larger cA, and the vote is decided by S alone, (S mod 72) &gt; 36, unless S/2 sits exactly on 0 or 18
+    /// mod 36 (S mod 72 is 0 or 36). Only then does the rounding of cA matter, and the block is evaluated exactly in pywt's
+    /// floating-point form.
+    /// </remarks>
+    private static int BlockVote(ReadOnlySpan<ushort> uBand, int stride, ReadOnlySpan<uint> maxima, int blockColumn)
+    {
+        ReadOnlySpan<uint> columns = maxima.Slice(blockColumn * BlockSize, BlockSize);
+        uint sum = Math.Max(Math.Max(columns[0], columns[1]), Math.Max(columns[2], columns[3]));
+        uint remainder = sum % (2 * Scale);
+        if (remainder != 0 && remainder != Scale)
+        {
+            return remainder > Scale ? 1 : 0;
+        }
+
+        ref double tapRef = ref MemoryMarshal.GetArrayDataReference(TapTimesU);
+        double h = HaarTap;
         double best = -1;
         for (int index = 1; index < BlockSize * BlockSize; index++)
         {
-            double magnitude = Math.Abs(band[((index >> 2) * bandWidth) + column + (index & 3)]);
+            int top = 2 * (index >> 2) * stride;
+            int column = 2 * ((blockColumn * BlockSize) + (index & 3));
+            double p0 = Unsafe.Add(ref tapRef, uBand[top + stride + column]) + Unsafe.Add(ref tapRef, uBand[top + column]);
+            double p1 = Unsafe.Add(ref tapRef, uBand[top + stride + column + 1]) + Unsafe.Add(ref tapRef, uBand[top + column + 1]);
+            double magnitude = Math.Abs((h * p1) + (h * p0));
             if (magnitude > best)
             {
                 best = magnitude;
