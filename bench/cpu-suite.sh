@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Every CPU measurement that the README and bench/README.md quote, in one command, one after the other (about 30 minutes
+# on 2 cores). Run it on an otherwise idle machine: each row also reports the CPU that other processes took.
+#   1. standard        MesoNet: ceilings, Score c=1/4/16/64, ScoreBatch and ScoreStream c=64, open loop (evidence on)
+#   2. no-evidence     MesoNet, evidence skipped: the like-for-like comparison with the in-process ceilings (c=1, c=64)
+#   3. batching        batching on vs off at c=64, MesoNet and the generated ResNet-50
+#   4. ort-threads     ONNX Runtime intra-op threads 1/2 x spinning on/off, c=16 and c=64
+#   5. evidence        the default model (baseline-synthetic), evidence on vs skipped, c=1 and c=64
+#   6. soak            5 minutes at c=64, resident set sampled every 10 s
+# Usage: bench/cpu-suite.sh [step...]      (default: all steps)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+dotnet build -c Release service/Detector.Server --nologo -v quiet
+dotnet build -c Release bench/Detector.Bench --nologo -v quiet
+bench=(dotnet bench/Detector.Bench/bin/Release/net10.0/Detector.Bench.dll --start-server --port "${PORT:-5000}")
+
+# The shipped default model, seen by the bench as a manifest folder (its file path made absolute).
+baseline="$(mktemp -d /tmp/detector-baseline.XXXXXX)"
+trap 'rm -rf "$baseline"' EXIT
+sed "s#\"file\": *\"model.onnx\"#\"file\": \"$repo/models/baseline-synthetic/model.onnx\"#" models/baseline-synthetic/manifest.json > "$baseline/baseline-synthetic.json"
+
+steps=("$@")
+(( ${#steps[@]} == 0 )) && steps=(standard no-evidence batching ort-threads evidence soak)
+for step in "${steps[@]}"; do
+  echo "cpu-suite: $step"
+  case "$step" in
+    standard)
+      "${bench[@]}" --label standard --unary 1,4,16,64 --batch 64 --stream 64 --open-loop auto \
+        --pipeline-batches max,1 --bare-batches max,1 --duration 15 --warmup 3 ;;
+    no-evidence)
+      "${bench[@]}" --label meso4-evidence-skipped --skip-evidence --unary 1,64 --batch '' --stream '' \
+        --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 ;;
+    batching)
+      "${bench[@]}" --label meso4-batching-on-vs-off --skip-evidence --unary 64 --batch '' --stream '' \
+        --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 \
+        --variant 'on;Batching:MaxDelayMilliseconds=2' --variant 'off;Batching:Models:meso4-df:MaxBatchSize=1'
+      "${bench[@]}" --label resnet50-batching-on-vs-off --model resnet50-random --skip-evidence --unary 64 --batch '' --stream '' \
+        --ceilings false --duration 45 --warmup 10 \
+        --variant 'on;Batching:MaxDelayMilliseconds=2' --variant 'off;Batching:Models:resnet50-random:MaxBatchSize=1' ;;
+    ort-threads)
+      "${bench[@]}" --label ort-threads --skip-evidence --unary 16,64 --batch '' --stream '' --ceilings false --duration 15 --warmup 3 \
+        --variant 'intra2-spin0;Inference:IntraOpThreads=2;Inference:AllowSpinning=false' \
+        --variant 'intra2-spin1;Inference:IntraOpThreads=2;Inference:AllowSpinning=true' \
+        --variant 'intra1-spin0;Inference:IntraOpThreads=1;Inference:AllowSpinning=false' \
+        --variant 'intra1-spin1;Inference:IntraOpThreads=1;Inference:AllowSpinning=true' ;;
+    evidence)
+      "${bench[@]}" --label baseline-evidence-on --model baseline-synthetic --manifests "$baseline" --unary 1,64 --batch '' --stream '' \
+        --pipeline-batches max --bare-batches max --duration 20 --warmup 3
+      "${bench[@]}" --label baseline-evidence-skipped --model baseline-synthetic --manifests "$baseline" --skip-evidence --unary 1,64 \
+        --batch '' --stream '' --pipeline-batches max --bare-batches max --duration 20 --warmup 3 ;;
+    soak)
+      "${bench[@]}" --label soak-5min --unary '' --batch '' --stream '' --ceilings false --soak 300 --soak-concurrency 64 ;;
+    *) echo "cpu-suite: unknown step '$step'" >&2; exit 2 ;;
+  esac
+done
