@@ -148,7 +148,7 @@ internal static class BenchApp
         using Ceilings ceilings = new(configuration, images, settings.Model);
         int maxBatch = ceilings.Settings.MaxBatchSize;
         report.EffectiveSettings.Add(
-            $"Thread budget (server and ceilings): Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = ORT default, one per core), "
+            $"Thread budget (server and ceilings): Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = half the cores on CPU, here {Detector.Engine.Inference.InferenceOptions.AutoIntraOpThreads}), "
             + $"Inference:AllowSpinning={ceilings.Inference.AllowSpinning}, WorkPool:Workers={ceilings.Workers}, Batching:Instances={ceilings.Settings.Instances}, "
             + $"max batch {maxBatch} (manifest {ceilings.ManifestMaxBatch}), max delay {ceilings.Settings.MaxDelay.TotalMilliseconds} ms, queue {ceilings.Settings.QueueCapacity}; in-process provider {ceilings.Provider}");
 

@@ -15,16 +15,22 @@ public sealed class InferenceOptions
     public int DeviceId { get; set; }
 
     /// <summary>
-    /// Intra-op threads per session. Default 0 = one per core. Measured on the 2-core CPU machine (see bench/results).
+    /// Intra-op threads per session. Default 0 = <see cref="AutoIntraOpThreads"/>: on CPU half the cores (at least one),
+    /// because the decode workers use the cores too; on CUDA, ORT's default. Measured on the 2-core machine with nothing
+    /// else running (bench/results/20261128-203446-ort-threads.md): 1 thread without spinning served 136.7 images/s at 64
+    /// clients and 107.8 at 16, against 123.9 and 96.9 with 2 threads (ORT's one per core); spinning lost in both.
     /// </summary>
     public int IntraOpThreads { get; set; }
+
+    /// <summary>The intra-op thread count that 0 stands for on CPU: half the cores, at least one.</summary>
+    public static int AutoIntraOpThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Inter-op threads per session. Default 1 (models here are sequential graphs).</summary>
     public int InterOpThreads { get; set; } = 1;
 
     /// <summary>
-    /// Whether ORT worker threads spin while waiting for work. Default false: the same cores decode images,
-    /// and spinning threads steal them (measured in bench/results).
+    /// Whether ORT worker threads spin while waiting for work. Default false: the same cores decode images, and
+    /// spinning threads steal them (bench/results/20261128-203446-ort-threads.md: spinning lost 3–16 %).
     /// </summary>
     public bool AllowSpinning { get; set; }
 

@@ -126,6 +126,11 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         ProviderChoice provider = ExecutionProviderSelector.Apply(sessionOptions, options, probe);
+        if (options.IntraOpThreads <= 0 && provider.Provider == ExecutionProviderSelector.Cpu)
+        {
+            sessionOptions.IntraOpNumThreads = InferenceOptions.AutoIntraOpThreads;
+        }
+
         try
         {
             return (new InferenceSession(manifest.ModelPath, sessionOptions), provider);
