@@ -13,9 +13,9 @@ using Detector.Imaging.Preprocessing;
 namespace Detector.Engine.Scoring;
 
 /// <summary>
-/// The scoring flow for one image: validate the model names, hash, decode once (worker pool), preprocess per model straight
-/// into a pooled tensor (worker pool), queue each tensor on its model's batcher, run the evidence layer on the same pixels
-/// while the models work, then compose the verdict from findings and scores.
+/// The scoring flow for one image: validate the model names, hash, then in one worker-pool slot decode once, preprocess per
+/// model straight into a pooled tensor, queue each tensor on its model's batcher and run the evidence layer on the same
+/// pixels while the models work; then compose the verdict from findings and scores.
 /// Knows nothing about gRPC: failures are typed exceptions (<see cref="ImageRejectedException"/>, <see cref="UnknownModelException"/>,
 /// <see cref="QueueFullException"/>, <see cref="DeadlineExceededException"/>, <see cref="ServiceStoppingException"/>, <see cref="EngineNotReadyException"/>).
 /// </summary>
@@ -69,11 +69,15 @@ public sealed class ScoringEngine
         }
 
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
-        long decodeStart = Stopwatch.GetTimestamp();
-        DecodedImage image;
+
+        // One worker slot covers decode, preprocessing for every model, queueing and the evidence layer, so a decoded
+        // image never waits for a second slot behind other images' decodes (holding its pixels, its cache lines gone).
+        // If one model refuses the image (queue full), the others must not spend inference on it.
+        using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Prepared prepared;
         try
         {
-            image = await _pool.RunAsync(static s => s.Decoder.Decode(s.Data), (Decoder: _decoder, request.Data), cancellationToken).ConfigureAwait(false);
+            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Queued, s.Abandon), (Engine: this, Request: request, Sha256: sha256, Models: models, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token), cancellationToken).ConfigureAwait(false);
         }
         catch (ImageRejectedException ex)
         {
@@ -85,43 +89,15 @@ public sealed class ScoringEngine
 
             throw;
         }
+        catch
+        {
+            await abandon.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
 
-        TimeSpan decode = Stopwatch.GetElapsedTime(decodeStart);
-        EngineMetrics.Decode.Observe(decode.TotalSeconds);
-
-        ImageFacts facts = new(sha256, image.Header.FormatName, image.Header.Width, image.Header.Height, request.Data.Length, image.Header.ColorModel, image.Header.BitsPerPixel, image.Header.ExifOrientation);
-        Task<BatchResult>[] pending = new Task<BatchResult>[models.Count];
-        TimeSpan preprocess = TimeSpan.Zero;
-        EvidenceReport? evidence = null;
-        TimeSpan evidenceTime = TimeSpan.Zero;
-
-        // If one model refuses the image (queue full), the others must not spend inference on it.
-        using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            using (image)
-            {
-                for (int i = 0; i < models.Count; i++)
-                {
-                    long preStart = Stopwatch.GetTimestamp();
-                    (float[] tensor, int length, int height, int width) = await _pool.RunAsync(static s => Preprocess(s.Image, s.Recipe), (Image: image, models[i].Manifest.Recipe), abandon.Token).ConfigureAwait(false);
-                    TimeSpan took = Stopwatch.GetElapsedTime(preStart);
-                    preprocess += took;
-                    EngineMetrics.Preprocess.Observe(took.TotalSeconds);
-                    pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon.Token);
-                }
-
-                if (request.WithEvidence)
-                {
-                    // Beside queueing and inference, on the same pixels; the image is released once both are done with it.
-                    long evidenceStart = Stopwatch.GetTimestamp();
-                    evidence = await _pool.RunAsync(static s => EvidenceAnalyzer.Analyze(s.Data, new EvidencePixels(s.Image.Width, s.Image.Height, s.Image.RgbMemory)), (request.Data, Image: image), abandon.Token).ConfigureAwait(false);
-                    evidenceTime = Stopwatch.GetElapsedTime(evidenceStart);
-                    EngineMetrics.Evidence.Observe(evidenceTime.TotalSeconds);
-                }
-            }
-
-            await Task.WhenAll(pending).ConfigureAwait(false);
+            await Task.WhenAll(prepared.Pending).ConfigureAwait(false);
         }
         catch
         {
@@ -129,6 +105,7 @@ public sealed class ScoringEngine
             throw;
         }
 
+        Task<BatchResult>[] pending = prepared.Pending;
         List<ModelScoreResult> scores = new(models.Count);
         TimeSpan queue = TimeSpan.Zero;
         TimeSpan inference = TimeSpan.Zero;
@@ -146,8 +123,50 @@ public sealed class ScoringEngine
 
         TimeSpan total = Stopwatch.GetElapsedTime(start);
         EngineMetrics.EndToEnd.Observe(total.TotalSeconds);
-        EvidenceVerdict verdict = VerdictComposer.Compose(evidence?.Findings, scores.Select(ToEvidenceScore).ToArray());
-        return new ImageScore(request.Id, facts, scores, verdict, evidence, new StageTimings(decode, preprocess, queue, inference, evidenceTime, total));
+        EvidenceVerdict verdict = VerdictComposer.Compose(prepared.Evidence?.Findings, scores.Select(ToEvidenceScore).ToArray());
+        StageTimings timings = new(prepared.Decode, prepared.Preprocess, queue, inference, prepared.EvidenceTime, total);
+        return new ImageScore(request.Id, prepared.Facts, scores, verdict, prepared.Evidence, timings);
+    }
+
+    /// <summary>What one worker slot produced for one image: its facts, its queued inferences, its evidence.</summary>
+    private sealed record Prepared(ImageFacts Facts, Task<BatchResult>[] Pending, EvidenceReport? Evidence, TimeSpan Decode, TimeSpan Preprocess, TimeSpan EvidenceTime);
+
+    /// <summary>
+    /// Runs on a worker: decode, preprocess into a pooled tensor and queue it for each model, then the evidence layer on
+    /// the same pixels while the models work. Decode time counts from <paramref name="queuedAt"/>, the wait for the slot included.
+    /// </summary>
+    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, long queuedAt, CancellationToken abandon)
+    {
+        DecodedImage image = _decoder.Decode(request.Data);
+        TimeSpan decode = Stopwatch.GetElapsedTime(queuedAt);
+        EngineMetrics.Decode.Observe(decode.TotalSeconds);
+        using (image)
+        {
+            ImageFacts facts = new(sha256, image.Header.FormatName, image.Header.Width, image.Header.Height, request.Data.Length, image.Header.ColorModel, image.Header.BitsPerPixel, image.Header.ExifOrientation);
+            Task<BatchResult>[] pending = new Task<BatchResult>[models.Count];
+            TimeSpan preprocess = TimeSpan.Zero;
+            for (int i = 0; i < models.Count; i++)
+            {
+                long preStart = Stopwatch.GetTimestamp();
+                (float[] tensor, int length, int height, int width) = Preprocess(image, models[i].Manifest.Recipe);
+                TimeSpan took = Stopwatch.GetElapsedTime(preStart);
+                preprocess += took;
+                EngineMetrics.Preprocess.Observe(took.TotalSeconds);
+                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
+            }
+
+            EvidenceReport? evidence = null;
+            TimeSpan evidenceTime = TimeSpan.Zero;
+            if (request.WithEvidence)
+            {
+                long evidenceStart = Stopwatch.GetTimestamp();
+                evidence = EvidenceAnalyzer.Analyze(request.Data, new EvidencePixels(image.Width, image.Height, image.RgbMemory));
+                evidenceTime = Stopwatch.GetElapsedTime(evidenceStart);
+                EngineMetrics.Evidence.Observe(evidenceTime.TotalSeconds);
+            }
+
+            return new Prepared(facts, pending, evidence, decode, preprocess, evidenceTime);
+        }
     }
 
     private static ModelScore ToEvidenceScore(ModelScoreResult s) => new(s.Model, s.Task.ToWireName(), s.Score, s.Threshold, s.Positive);
