@@ -27,8 +27,7 @@ for step in "${steps[@]}"; do
   echo "cpu-suite: $step"
   case "$step" in
     standard)
-      "${bench[@]}" --label standard --unary 1,4,16,64 --batch 64 --stream 64 --open-loop auto \
-        --pipeline-batches max,1 --bare-batches max,1 --duration 15 --warmup 3 ;;
+      bench/run.sh ;;  # the standard run is defined once, in run.sh
     no-evidence)
       "${bench[@]}" --label meso4-evidence-skipped --skip-evidence --unary 1,64 --batch '' --stream '' \
         --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 ;;
