@@ -17,6 +17,8 @@ namespace Detector.Engine.Batching;
 /// <item>Cancelled and expired requests leave the queue when that happens (not when a batch forms) and never reach the model;
 /// a batch whose images were all abandoned is not run.</item>
 /// <item>Interactive images go first, but bulk keeps a quarter of each batch (or every fourth single-image batch).</item>
+/// <item>At most <see cref="ModelBatchingSettings.Instances"/> batches run at once: an instance holds a permit while it runs,
+/// and so does a caller that runs a lone image itself (<see cref="ModelBatchingSettings.RunLoneImagesInline"/>).</item>
 /// </list>
 /// Owns every tensor handed to <see cref="EnqueueAsync"/> and returns it to <see cref="ArrayPool{T}.Shared"/>.
 /// </summary>
@@ -38,6 +40,9 @@ public sealed class ModelBatcher : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task[] _instances;
 
+    // One permit per instance; whoever runs a batch (an instance, or a caller running a lone image inline) holds one.
+    private readonly SemaphoreSlim _permits;
+
     private int _queued;
     private int _inFlight;
     private int _busyInstances;
@@ -52,6 +57,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         _settings = settings;
         _time = time;
         _logger = logger;
+        _permits = new SemaphoreSlim(settings.Instances, settings.Instances);
         _instances = new Task[settings.Instances];
         for (int i = 0; i < _instances.Length; i++)
         {
@@ -72,7 +78,12 @@ public sealed class ModelBatcher : IAsyncDisposable
     /// when stopping (<see cref="ServiceStoppingException"/>) or when already cancelled or expired. The returned task fails with
     /// <see cref="OperationCanceledException"/> or <see cref="DeadlineExceededException"/> if the image is abandoned while it waits.
     /// </summary>
-    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <c>callerWouldWait</c>: the caller has nothing else to do until the result arrives. If the model is idle (nothing
+    /// queued, nothing running) and <see cref="ModelBatchingSettings.RunLoneImagesInline"/> is on, the batch of one then
+    /// runs on the caller's thread and the returned task is already complete.
+    /// </remarks>
+    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken, bool callerWouldWait = false)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (Interlocked.Increment(ref _queued) > _settings.QueueCapacity)
@@ -100,6 +111,11 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
+        if (callerWouldWait && _settings.RunLoneImagesInline && TryRunInline(item))
+        {
+            return item.Completion.Task;
+        }
+
         item.Arm(deadline, cancellationToken);
         lock (_gate)
         {
@@ -109,6 +125,50 @@ public sealed class ModelBatcher : IAsyncDisposable
         EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
         Ring();
         return item.Completion.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="item"/> alone on this thread when the model is idle: only this image counted in the queue, no
+    /// batch running, and a permit free. Otherwise leaves it to be queued. Skips two thread hand-offs on lone requests.
+    /// </summary>
+    private bool TryRunInline(BatchItem item)
+    {
+        if (Volatile.Read(ref _queued) != 1 || Volatile.Read(ref _busyInstances) != 0 || !_permits.Wait(0))
+        {
+            return false;
+        }
+
+        try
+        {
+            // Checked again under the permit: a drain that holds every permit, or an instance that got here first, wins.
+            if (_stopping || Volatile.Read(ref _queued) != 1 || Volatile.Read(ref _busyInstances) != 0)
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _busyInstances);
+            try
+            {
+                item.TryReserve();
+                Interlocked.Decrement(ref _queued);
+                Execute([item]);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _busyInstances);
+            }
+
+            EngineMetrics.InlineBatches.WithLabels(_model).Inc();
+            return true;
+        }
+        finally
+        {
+            _permits.Release();
+            if (Volatile.Read(ref _queued) > 0)
+            {
+                Ring(); // images that arrived meanwhile wait for an instance, which needs the permit just released
+            }
+        }
     }
 
     /// <summary>Runs each warm-up batch size once with zero tensors, so the first real request does not pay for it.</summary>
@@ -137,6 +197,18 @@ public sealed class ModelBatcher : IAsyncDisposable
         _stopping = true;
         Ring();
         await Task.WhenAll(_instances).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForInlineRunsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes every permit once, so a batch a caller runs inline has finished (before the session is disposed).</summary>
+    private async Task WaitForInlineRunsAsync(CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < _settings.Instances; i++)
+        {
+            await _permits.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _permits.Release(_settings.Instances);
     }
 
     public async ValueTask DisposeAsync()
@@ -152,6 +224,19 @@ public sealed class ModelBatcher : IAsyncDisposable
             // Expected: instances waiting for work are woken by the cancellation.
         }
 
+        // A caller running a lone image inline owns its thread; wait (briefly) so it never runs on a disposed session.
+        using (CancellationTokenSource limit = new(TimeSpan.FromSeconds(30)))
+        {
+            try
+            {
+                await WaitForInlineRunsAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                EngineLog.InlineRunOutlivedDisposal(_logger, _model);
+            }
+        }
+
         // Anything still queued after a hard stop is failed, never dropped silently.
         lock (_gate)
         {
@@ -165,6 +250,8 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         _shutdown.Dispose();
+
+        // _permits is not disposed: a drain racing this disposal may still take it (SemaphoreSlim holds no handle unless asked).
     }
 
     private TimeSpan RetryAfter()
@@ -181,7 +268,16 @@ public sealed class ModelBatcher : IAsyncDisposable
         while (true)
         {
             batch.Clear();
-            TakeInto(batch, _settings.MaxBatchSize);
+            if (Volatile.Read(ref _queued) > 0)
+            {
+                await _permits.WaitAsync(_shutdown.Token).ConfigureAwait(false);
+                TakeInto(batch, _settings.MaxBatchSize);
+                if (batch.Count == 0)
+                {
+                    _permits.Release();
+                }
+            }
+
             if (batch.Count == 0)
             {
                 if (_stopping && Volatile.Read(ref _queued) == 0)
@@ -213,6 +309,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             finally
             {
                 Interlocked.Decrement(ref _busyInstances);
+                _permits.Release();
             }
         }
     }

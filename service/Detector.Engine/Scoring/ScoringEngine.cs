@@ -152,7 +152,9 @@ public sealed class ScoringEngine
                 TimeSpan took = Stopwatch.GetElapsedTime(preStart);
                 preprocess += took;
                 EngineMetrics.Preprocess.Observe(took.TotalSeconds);
-                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
+                // With no evidence to compute, after the last model this thread only waits: it may run that batch itself.
+                bool wouldWait = !request.WithEvidence && i == models.Count - 1;
+                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon, wouldWait);
             }
 
             EvidenceReport? evidence = null;
