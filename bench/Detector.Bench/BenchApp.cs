@@ -56,7 +56,7 @@ internal static class BenchApp
         List<LoadRunner> runners = [];
         foreach (BenchVariant variant in settings.Variants)
         {
-            runners.Add(await RunVariantAsync(settings, variant, serverPath, models, images, report, log));
+            runners.Add(await RunVariantAsync(settings, variant, serverPath, models, images, configuration, report, log));
         }
 
         report.Totals = (runners.Sum(r => r.Totals.Sent), runners.Sum(r => r.Totals.Ok), runners.Sum(r => r.Totals.Rejected), runners.Sum(r => r.Totals.Failed), runners.Sum(r => r.Totals.Lost));
@@ -85,7 +85,7 @@ internal static class BenchApp
     }
 
     /// <summary>Starts the server with the variant's settings (when the bench starts it), runs the load phases, stops it.</summary>
-    private static async Task<LoadRunner> RunVariantAsync(BenchSettings settings, BenchVariant variant, string? serverPath, ModelFolder models, ImageSet images, RunReport report, TextWriter log)
+    private static async Task<LoadRunner> RunVariantAsync(BenchSettings settings, BenchVariant variant, string? serverPath, ModelFolder models, ImageSet images, IConfiguration configuration, RunReport report, TextWriter log)
     {
         string prefix = settings.Variants.Count > 1 ? $"[{variant.Name}] " : "";
         ServerProcess? server = null;
@@ -132,6 +132,11 @@ internal static class BenchApp
             log.WriteLine($"Model {info.Name}: {report.ServerModels[^1]}; server RSS {ProcStats.RssMiB(serverPid):F1} MiB");
             LoadRunner runner = new(client, images, settings, serverPid, prefix, log);
             await RunLoadAsync(settings, runner, report, log);
+            if (settings.PairedRounds > 0)
+            {
+                await RunPairedC1Async(settings, configuration, images, runner, report, log);
+            }
+
             return runner;
         }
         finally
@@ -217,6 +222,44 @@ internal static class BenchApp
             (PhaseResult result, IReadOnlyList<SoakSample> samples) = await runner.SoakAsync(settings.SoakConcurrency, settings.Soak, settings.SoakSampleEvery);
             report.Phases.Add(Print(log, result));
             report.Soak.AddRange(samples);
+        }
+    }
+
+    /// <summary>
+    /// The c=1 target measured in pairs: in-process single image and service unary c=1 alternate (ABBA: round 0 in-process
+    /// first, round 1 service first, …), each side timing the same images in the same order (whole passes over the set:
+    /// per-image latency ranges over 10× with size, so slices of time would compare different image mixes), while the
+    /// server idles during the in-process passes. A drift of the machine or another tenant's burst then lands on both
+    /// sides instead of on whichever phase ran at that moment.
+    /// </summary>
+    private static async Task RunPairedC1Async(BenchSettings settings, IConfiguration configuration, ImageSet images, LoadRunner runner, RunReport report, TextWriter log)
+    {
+        using Ceilings ceilings = new(configuration, images, settings.Model);
+        int pass = images.Count * settings.PairedPasses;
+        log.WriteLine($"Paired c=1: {settings.PairedRounds} rounds of {pass} images per side");
+
+        // Warm both sides (JIT tiers, ORT arenas, connection) with one pass each, not counted in the rounds.
+        ceilings.SingleImagePass(pass);
+        await runner.UnaryPassAsync("unary c=1 paired warm-up", pass);
+        for (int round = 0; round < settings.PairedRounds; round++)
+        {
+            PhaseResult? inProcess = null;
+            PhaseResult? service = null;
+            for (int side = 0; side < 2; side++)
+            {
+                if ((side == 0) == (round % 2 == 0))
+                {
+                    inProcess = ceilings.SingleImagePass(pass);
+                }
+                else
+                {
+                    service = await runner.UnaryPassAsync($"unary c=1 paired round {round + 1}", pass);
+                    report.Phases.Add(service);
+                }
+            }
+
+            report.PairedC1.Add((runner.Prefix, inProcess!.P50Ms, service!.P50Ms));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: in-process p50 {inProcess.P50Ms:F2} ms (means: decode+preprocess {inProcess.StageMeansMs.Decode:F2}, ORT {inProcess.StageMeansMs.Inference:F2}), service p50 {service.P50Ms:F2} ms, server p50 {service.ServerP50Ms:F2} ms (means: decode+preprocess {service.StageMeansMs.Decode + service.StageMeansMs.Preprocess:F2}, queue {service.StageMeansMs.Queue:F2}, ORT {service.StageMeansMs.Inference:F2}), other cores {inProcess.OtherCores:F2}/{service.OtherCores:F2}"));
         }
     }
 

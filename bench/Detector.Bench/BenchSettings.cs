@@ -68,6 +68,14 @@ internal sealed record BenchSettings
 
     public TimeSpan Soak { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Rounds of the paired c=1 comparison: each round times the in-process single-image path and the service at
+    /// concurrency 1 back to back on the same <see cref="PairedPasses"/> passes over the image set, in ABBA order.
+    /// </summary>
+    public int PairedRounds { get; init; }
+
+    public int PairedPasses { get; init; } = 1;
+
     public int SoakConcurrency { get; init; } = 64;
 
     public TimeSpan SoakSampleEvery { get; init; } = TimeSpan.FromSeconds(10);

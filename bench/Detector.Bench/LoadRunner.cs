@@ -55,6 +55,16 @@ internal sealed class LoadRunner
         _ => throw new ArgumentException($"unknown mode '{mode}'", nameof(mode)),
     };
 
+    /// <summary>
+    /// Score at concurrency 1 over exactly <paramref name="images"/> images of the set, starting at its first image, so that
+    /// two such passes (here and in-process) time the same images in the same order.
+    /// </summary>
+    public Task<PhaseResult> UnaryPassAsync(string name, int images)
+    {
+        Interlocked.Exchange(ref _sequence, -1);
+        return MeasureAsync(name, "unary", 1, 0, 1, "image", TimeSpan.FromMinutes(30), TimeSpan.Zero, (o, stopAt, budget) => RunUnaryAsync(1, o, stopAt, budget), images);
+    }
+
     public Task<PhaseResult> OpenLoopAsync(double rate, TimeSpan duration, TimeSpan warmUp) =>
         MeasureAsync($"open-loop {rate:F1}/s", "open-loop", 0, rate, 1, "image", duration, warmUp, (o, stopAt, budget) => RunOpenLoopAsync(rate, o, stopAt, budget));
 
@@ -108,7 +118,7 @@ internal sealed class LoadRunner
         return MeasureAsync(name ?? $"batch c={concurrency} ({calls}x{perCall})", "batch", concurrency, 0, perCall, "call", duration, warmUp, (o, stopAt, budget) => RunBatchesAsync(calls, perCall, o, stopAt, budget));
     }
 
-    private async Task<PhaseResult> MeasureAsync(string name, string mode, int concurrency, double rate, int batchImages, string latencyOf, TimeSpan duration, TimeSpan warmUp, Func<Outcomes, long, Budget, Task> body)
+    private async Task<PhaseResult> MeasureAsync(string name, string mode, int concurrency, double rate, int batchImages, string latencyOf, TimeSpan duration, TimeSpan warmUp, Func<Outcomes, long, Budget, Task> body, long? maxRequests = null)
     {
         if (warmUp > TimeSpan.Zero)
         {
@@ -124,7 +134,7 @@ internal sealed class LoadRunner
         long start = Stopwatch.GetTimestamp();
         long stopAt = start + Ticks(duration);
         outcomes.CloseWindowAt(stopAt);
-        await body(outcomes, stopAt, new Budget(_settings.MaxRequestsPerPhase));
+        await body(outcomes, stopAt, new Budget(maxRequests ?? _settings.MaxRequestsPerPhase));
         CpuSample cpuEnd = ProcStats.Sample(_serverPid);
         (double server, double bench, double other) = ProcStats.Cores(cpuStart, cpuEnd);
 

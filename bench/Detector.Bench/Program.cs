@@ -28,6 +28,8 @@ Option<bool> ceilings = new("--ceilings") { Description = "Measure the in-proces
 Option<string> pipelineBatches = new("--pipeline-batches") { Description = "Batch sizes of the in-process ceiling, comma-separated; 'max' = the server's max batch.", DefaultValueFactory = _ => "max" };
 Option<string> bareBatches = new("--bare-batches") { Description = "Batch sizes of the bare model ceiling, comma-separated; 'max' = the server's max batch.", DefaultValueFactory = _ => "max,1" };
 Option<double> soak = new("--soak") { Description = "Seconds of closed-loop unary load with the server's VmRSS sampled (0 = none).", DefaultValueFactory = _ => 0 };
+Option<int> pairedRounds = new("--paired-c1") { Description = "Rounds of the paired c=1 comparison: in-process single image and service unary c=1 alternate (ABBA) on the same images in the same order, so drift and other tenants hit both sides alike (0 = none).", DefaultValueFactory = _ => 0 };
+Option<int> pairedPasses = new("--paired-passes") { Description = "Passes over the image set per side and round of the paired c=1 comparison.", DefaultValueFactory = _ => 1 };
 Option<int> soakConcurrency = new("--soak-concurrency") { Description = "Concurrency of the soak.", DefaultValueFactory = _ => 64 };
 Option<string?> requireProvider = new("--require-provider") { Description = "Stop with exit code 5 unless the server runs the model on this provider, e.g. CUDAExecutionProvider." };
 Option<bool> skipEvidence = new("--skip-evidence") { Description = "Ask the server to skip the forensic evidence layer (ScoreOptions.skip_evidence)." };
@@ -35,7 +37,7 @@ Option<string> label = new("--label") { Description = "Name of the run in the re
 Option<string?> results = new("--results") { Description = "Folder for the CSV and markdown (default: bench/results)." };
 
 RootCommand root = new("Detector load benchmark: drives a running Detector.Server on 127.0.0.1 and measures the in-process ceilings in the same run.");
-foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, requireProvider, skipEvidence, label, results })
+foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, requireProvider, skipEvidence, label, results })
 {
     root.Options.Add(option);
 }
@@ -75,6 +77,8 @@ root.SetAction(async (parsed, cancellationToken) =>
             BareBatches = ParseInts(parsed.GetValue(bareBatches)?.Replace("max", "0", StringComparison.Ordinal), allowZero: true),
             Soak = Seconds(parsed.GetValue(soak), "--soak", 0, 3600),
             SoakConcurrency = Positive(parsed.GetValue(soakConcurrency), "--soak-concurrency"),
+            PairedRounds = Math.Max(0, parsed.GetValue(pairedRounds)),
+            PairedPasses = Positive(parsed.GetValue(pairedPasses), "--paired-passes"),
             RequireProvider = parsed.GetValue(requireProvider),
             Label = string.Concat(parsed.GetValue(label)!.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')),
             ResultsDirectory = parsed.GetValue(results),

@@ -18,14 +18,6 @@ public sealed class BatchingOptions
     public int Instances { get; set; } = 1;
 
     /// <summary>
-    /// When an image reaches a model with nothing queued and nothing running, and its caller has no other work to do
-    /// meanwhile, the caller's thread runs the batch of one itself instead of handing it to an instance and waiting.
-    /// Saves two thread hand-offs (and a cold cache for the tensor) on lone requests; under load the queue is never
-    /// empty and batching is unchanged. Default on.
-    /// </summary>
-    public bool RunLoneImagesInline { get; set; } = true;
-
-    /// <summary>
     /// Batch sizes to pad to (for GPUs, where every new shape costs a slow first run). Empty = no padding on CPU, and
     /// on CUDA the powers of two up to the maximum batch (see <see cref="DefaultGpuPadSizes"/>).
     /// Each size is warmed up before health reports serving.
@@ -79,10 +71,7 @@ public sealed class BatchingOptions
             TimeSpan.FromMilliseconds(Math.Max(0, o?.MaxDelayMilliseconds ?? MaxDelayMilliseconds)),
             Math.Max(1, o?.Instances ?? Instances),
             Math.Max(1, max),
-            pad)
-        {
-            RunLoneImagesInline = RunLoneImagesInline,
-        };
+            pad);
     }
 }
 
@@ -117,9 +106,6 @@ public sealed record ModelBatchingSettings(int QueueCapacity, TimeSpan MaxDelay,
 
         return count;
     }
-
-    /// <summary>See <see cref="BatchingOptions.RunLoneImagesInline"/>. Off unless set, so a runner that blocks never runs on a caller's thread by surprise.</summary>
-    public bool RunLoneImagesInline { get; init; }
 
     /// <summary>Batch sizes to warm up: the padded sizes, or 1 and the maximum.</summary>
     public IReadOnlyList<int> WarmUpSizes => PadToSizes.Length > 0 ? PadToSizes : MaxBatchSize == 1 ? [1] : [1, MaxBatchSize];

@@ -17,8 +17,6 @@ namespace Detector.Engine.Batching;
 /// <item>Cancelled and expired requests leave the queue when that happens (not when a batch forms) and never reach the model;
 /// a batch whose images were all abandoned is not run.</item>
 /// <item>Interactive images go first, but bulk keeps a quarter of each batch (or every fourth single-image batch).</item>
-/// <item>At most <see cref="ModelBatchingSettings.Instances"/> batches run at once: an instance holds a permit while it runs,
-/// and so does a caller that runs a lone image itself (<see cref="ModelBatchingSettings.RunLoneImagesInline"/>).</item>
 /// </list>
 /// Owns every tensor handed to <see cref="EnqueueAsync"/> and returns it to <see cref="ArrayPool{T}.Shared"/>.
 /// </summary>
@@ -40,9 +38,6 @@ public sealed class ModelBatcher : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task[] _instances;
 
-    // One permit per instance; whoever runs a batch (an instance, or a caller running a lone image inline) holds one.
-    private readonly SemaphoreSlim _permits;
-
     private int _queued;
     private int _inFlight;
     private int _busyInstances;
@@ -57,7 +52,6 @@ public sealed class ModelBatcher : IAsyncDisposable
         _settings = settings;
         _time = time;
         _logger = logger;
-        _permits = new SemaphoreSlim(settings.Instances, settings.Instances);
         _instances = new Task[settings.Instances];
         for (int i = 0; i < _instances.Length; i++)
         {
@@ -78,12 +72,7 @@ public sealed class ModelBatcher : IAsyncDisposable
     /// when stopping (<see cref="ServiceStoppingException"/>) or when already cancelled or expired. The returned task fails with
     /// <see cref="OperationCanceledException"/> or <see cref="DeadlineExceededException"/> if the image is abandoned while it waits.
     /// </summary>
-    /// <remarks>
-    /// <c>callerWouldWait</c>: the caller has nothing else to do until the result arrives. If the model is idle (nothing
-    /// queued, nothing running) and <see cref="ModelBatchingSettings.RunLoneImagesInline"/> is on, the batch of one then
-    /// runs on the caller's thread and the returned task is already complete.
-    /// </remarks>
-    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken, bool callerWouldWait = false)
+    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (Interlocked.Increment(ref _queued) > _settings.QueueCapacity)
@@ -111,11 +100,6 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
-        if (callerWouldWait && _settings.RunLoneImagesInline && TryRunInline(item))
-        {
-            return item.Completion.Task;
-        }
-
         item.Arm(deadline, cancellationToken);
         lock (_gate)
         {
@@ -125,50 +109,6 @@ public sealed class ModelBatcher : IAsyncDisposable
         EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
         Ring();
         return item.Completion.Task;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="item"/> alone on this thread when the model is idle: only this image counted in the queue, no
-    /// batch running, and a permit free. Otherwise leaves it to be queued. Skips two thread hand-offs on lone requests.
-    /// </summary>
-    private bool TryRunInline(BatchItem item)
-    {
-        if (Volatile.Read(ref _queued) != 1 || Volatile.Read(ref _busyInstances) != 0 || !_permits.Wait(0))
-        {
-            return false;
-        }
-
-        try
-        {
-            // Checked again under the permit: a drain that holds every permit, or an instance that got here first, wins.
-            if (_stopping || Volatile.Read(ref _queued) != 1 || Volatile.Read(ref _busyInstances) != 0)
-            {
-                return false;
-            }
-
-            Interlocked.Increment(ref _busyInstances);
-            try
-            {
-                item.TryReserve();
-                Interlocked.Decrement(ref _queued);
-                Execute([item]);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _busyInstances);
-            }
-
-            EngineMetrics.InlineBatches.WithLabels(_model).Inc();
-            return true;
-        }
-        finally
-        {
-            _permits.Release();
-            if (Volatile.Read(ref _queued) > 0)
-            {
-                Ring(); // images that arrived meanwhile wait for an instance, which needs the permit just released
-            }
-        }
     }
 
     /// <summary>Runs each warm-up batch size once with zero tensors, so the first real request does not pay for it.</summary>
@@ -197,18 +137,6 @@ public sealed class ModelBatcher : IAsyncDisposable
         _stopping = true;
         Ring();
         await Task.WhenAll(_instances).WaitAsync(cancellationToken).ConfigureAwait(false);
-        await WaitForInlineRunsAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Takes every permit once, so a batch a caller runs inline has finished (before the session is disposed).</summary>
-    private async Task WaitForInlineRunsAsync(CancellationToken cancellationToken)
-    {
-        for (int i = 0; i < _settings.Instances; i++)
-        {
-            await _permits.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        _permits.Release(_settings.Instances);
     }
 
     public async ValueTask DisposeAsync()
@@ -224,19 +152,6 @@ public sealed class ModelBatcher : IAsyncDisposable
             // Expected: instances waiting for work are woken by the cancellation.
         }
 
-        // A caller running a lone image inline owns its thread; wait (briefly) so it never runs on a disposed session.
-        using (CancellationTokenSource limit = new(TimeSpan.FromSeconds(30)))
-        {
-            try
-            {
-                await WaitForInlineRunsAsync(limit.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                EngineLog.InlineRunOutlivedDisposal(_logger, _model);
-            }
-        }
-
         // Anything still queued after a hard stop is failed, never dropped silently.
         lock (_gate)
         {
@@ -250,8 +165,6 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         _shutdown.Dispose();
-
-        // _permits is not disposed: a drain racing this disposal may still take it (SemaphoreSlim holds no handle unless asked).
     }
 
     private TimeSpan RetryAfter()
@@ -268,16 +181,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         while (true)
         {
             batch.Clear();
-            if (Volatile.Read(ref _queued) > 0)
-            {
-                await _permits.WaitAsync(_shutdown.Token).ConfigureAwait(false);
-                TakeInto(batch, _settings.MaxBatchSize);
-                if (batch.Count == 0)
-                {
-                    _permits.Release();
-                }
-            }
-
+            TakeInto(batch, _settings.MaxBatchSize);
             if (batch.Count == 0)
             {
                 if (_stopping && Volatile.Read(ref _queued) == 0)
@@ -309,7 +213,6 @@ public sealed class ModelBatcher : IAsyncDisposable
             finally
             {
                 Interlocked.Decrement(ref _busyInstances);
-                _permits.Release();
             }
         }
     }
@@ -415,13 +318,19 @@ public sealed class ModelBatcher : IAsyncDisposable
         BatchItem first = batch[0];
         int perImage = first.TensorLength;
         int padded = _settings.PaddedSize(live);
-        float[] buffer = ArrayPool<float>.Shared.Rent(padded * perImage);
+
+        // A batch of one runs on the image's own pooled tensor: no copy of it into a batch buffer.
+        float[] buffer = padded == 1 ? first.TakeTensor() : ArrayPool<float>.Shared.Rent(padded * perImage);
         try
         {
             long startedAt = _time.GetTimestamp();
             for (int i = 0; i < live; i++)
             {
-                batch[i].CopyTensorTo(buffer.AsSpan(i * perImage, perImage));
+                if (padded > 1)
+                {
+                    batch[i].CopyTensorTo(buffer.AsSpan(i * perImage, perImage));
+                }
+
                 batch[i].QueueWait = _time.GetElapsedTime(batch[i].EnqueuedAt, startedAt);
                 EngineMetrics.QueueWait.WithLabels(_model).Observe(batch[i].QueueWait.TotalSeconds);
             }
@@ -523,6 +432,9 @@ public sealed class ModelBatcher : IAsyncDisposable
         public bool TryReserve() => Interlocked.CompareExchange(ref _state, Reserved, Queued) == Queued;
 
         public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Reserved) == Reserved;
+
+        /// <summary>Hands the pooled tensor over to the caller, who returns it to the pool.</summary>
+        public float[] TakeTensor() => Interlocked.Exchange(ref _tensor, null) ?? throw new InvalidOperationException("the tensor was already released");
 
         public void CopyTensorTo(Span<float> destination)
         {

@@ -152,9 +152,7 @@ public sealed class ScoringEngine
                 TimeSpan took = Stopwatch.GetElapsedTime(preStart);
                 preprocess += took;
                 EngineMetrics.Preprocess.Observe(took.TotalSeconds);
-                // With no evidence to compute, after the last model this thread only waits: it may run that batch itself.
-                bool wouldWait = !request.WithEvidence && i == models.Count - 1;
-                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon, wouldWait);
+                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
             }
 
             EvidenceReport? evidence = null;

@@ -22,7 +22,4 @@ internal static partial class EngineLog
 
     [LoggerMessage(6, LogLevel.Information, "Draining: {Queued} queued and {InFlight} running images to answer before stopping")]
     public static partial void Draining(ILogger logger, int queued, int inFlight);
-
-    [LoggerMessage(7, LogLevel.Warning, "Model {Model}: a batch run inline by a caller did not finish within 30 s of disposal")]
-    public static partial void InlineRunOutlivedDisposal(ILogger logger, string model);
 }

@@ -31,9 +31,6 @@ public static class EngineMetrics
     public static readonly Counter Batches = Metrics.CreateCounter(
         "detector_batches_total", "Batches executed.", "model");
 
-    public static readonly Counter InlineBatches = Metrics.CreateCounter(
-        "detector_inline_batches_total", "Batches of one run on the caller's thread because the model was idle (also in detector_batches_total).", "model");
-
     public static readonly Gauge QueueDepth = Metrics.CreateGauge(
         "detector_queue_depth", "Images waiting in the model's queue.", "model");
 

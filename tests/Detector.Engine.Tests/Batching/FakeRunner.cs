@@ -10,18 +10,10 @@ namespace Detector.Engine.Tests.Batching;
 internal sealed class FakeRunner : IModelRunner
 {
     private readonly ConcurrentQueue<TaskCompletionSource> _gates = new();
-    private int _running;
-    private int _maxRunning;
 
     public ConcurrentQueue<float[]> Batches { get; } = new();
 
     public ConcurrentQueue<int> PaddedSizes { get; } = new();
-
-    /// <summary>Managed thread id of each Run call, in order.</summary>
-    public ConcurrentQueue<int> Threads { get; } = new();
-
-    /// <summary>Most batches ever inside Run at the same time.</summary>
-    public int MaxConcurrentRuns => Volatile.Read(ref _maxRunning);
 
     /// <summary>Signalled each time a batch enters Run (before any gate).</summary>
     public SemaphoreSlim Entered { get; } = new(0);
@@ -43,28 +35,14 @@ internal sealed class FakeRunner : IModelRunner
             markers[i] = input.Span[i * per];
         }
 
-        int running = Interlocked.Increment(ref _running);
-        int max;
-        while (running > (max = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, running, max) != max)
+        PaddedSizes.Enqueue(batchSize);
+        Entered.Release();
+        if (_gates.TryDequeue(out TaskCompletionSource? gate))
         {
+            gate.Task.GetAwaiter().GetResult();
         }
 
-        try
-        {
-            Threads.Enqueue(Environment.CurrentManagedThreadId);
-            PaddedSizes.Enqueue(batchSize);
-            Entered.Release();
-            if (_gates.TryDequeue(out TaskCompletionSource? gate))
-            {
-                gate.Task.GetAwaiter().GetResult();
-            }
-
-            Batches.Enqueue(markers);
-            return (markers, 1);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
+        Batches.Enqueue(markers);
+        return (markers, 1);
     }
 }

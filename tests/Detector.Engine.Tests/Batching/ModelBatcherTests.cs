@@ -13,35 +13,14 @@ public sealed class ModelBatcherTests
     private readonly FakeTimeProvider _time = new();
     private readonly FakeRunner _runner = new();
 
-    private ModelBatcher CreateBatcher(int maxBatch = 4, int capacity = 16, double delayMs = 50, int instances = 1, int[]? pad = null, bool inline = false) =>
-        new("fake", _runner, new ModelBatchingSettings(capacity, TimeSpan.FromMilliseconds(delayMs), instances, maxBatch, pad ?? []) { RunLoneImagesInline = inline }, _time, NullLogger.Instance);
+    private ModelBatcher CreateBatcher(int maxBatch = 4, int capacity = 16, double delayMs = 50, int instances = 1, int[]? pad = null) =>
+        new("fake", _runner, new ModelBatchingSettings(capacity, TimeSpan.FromMilliseconds(delayMs), instances, maxBatch, pad ?? []), _time, NullLogger.Instance);
 
-    private Task<BatchResult> Enqueue(ModelBatcher batcher, float marker, WorkPriority priority = WorkPriority.Bulk, DateTimeOffset? deadline = null, CancellationToken ct = default, bool callerWouldWait = false)
+    private Task<BatchResult> Enqueue(ModelBatcher batcher, float marker, WorkPriority priority = WorkPriority.Bulk, DateTimeOffset? deadline = null, CancellationToken ct = default)
     {
         float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
         tensor.AsSpan(0, TensorLength).Fill(marker);
-        return batcher.EnqueueAsync(tensor, TensorLength, 1, 1, priority, deadline, ct, callerWouldWait);
-    }
-
-    /// <summary>
-    /// Enqueues on a thread of its own with the next batch held at a gate, for a caller that may run the batch inline
-    /// (it would block there). Returns once the call has returned or its batch has entered the model.
-    /// </summary>
-    private async Task<(Task<Task<BatchResult>> Call, int CallerThread)> EnqueueOnOwnThreadAsync(ModelBatcher batcher, float marker)
-    {
-        TaskCompletionSource<int> thread = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<Task<BatchResult>> call = Task.Factory.StartNew(
-            () =>
-            {
-                thread.SetResult(Environment.CurrentManagedThreadId);
-                return Enqueue(batcher, marker, callerWouldWait: true);
-            },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-        int callerThread = await thread.Task.WaitAsync(WaitLimit);
-        await Task.WhenAny(call, _runner.Entered.WaitAsync(WaitLimit)).WaitAsync(WaitLimit);
-        return (call, callerThread);
+        return batcher.EnqueueAsync(tensor, TensorLength, 1, 1, priority, deadline, ct);
     }
 
     /// <summary>Blocks the model with a first batch of one image, so that the next images wait in the queue.</summary>
@@ -322,99 +301,5 @@ public sealed class ModelBatcherTests
 
         Assert.Equal([16], options.For("m", maxBatchSize: 16, onGpu: true).PadToSizes);
         Assert.Equal(1, options.For("off", maxBatchSize: 16, onGpu: true).MaxBatchSize);
-    }
-
-    [Fact]
-    public async Task Enqueue_CallerWouldWaitOnIdleModel_RunsTheBatchOnTheCallersThread()
-    {
-        await using ModelBatcher batcher = CreateBatcher(delayMs: 60_000, inline: true);
-
-        Task<BatchResult> pending = Enqueue(batcher, 7, callerWouldWait: true);
-
-        Assert.True(pending.IsCompletedSuccessfully);
-        BatchResult result = await pending;
-        Assert.Equal(7f, result.Raw[0]);
-        Assert.Equal(1, result.BatchSize);
-        Assert.Equal(TimeSpan.Zero, result.QueueWait);
-        Assert.Equal([Environment.CurrentManagedThreadId], _runner.Threads);
-        Assert.Equal(0, batcher.QueueDepth);
-    }
-
-    [Fact]
-    public async Task Enqueue_CallerWouldWaitButInlineSwitchedOff_QueuesForAnInstance()
-    {
-        await using ModelBatcher batcher = CreateBatcher(inline: false);
-        TaskCompletionSource gate = _runner.HoldNextBatch();
-
-        (Task<Task<BatchResult>> call, int callerThread) = await EnqueueOnOwnThreadAsync(batcher, 3);
-
-        Task<BatchResult> pending = await call.WaitAsync(WaitLimit); // returned while its batch is held: not inline
-        Assert.False(pending.IsCompleted);
-        gate.SetResult();
-        Assert.Equal(3f, (await pending.WaitAsync(WaitLimit)).Raw[0]);
-        Assert.DoesNotContain(callerThread, _runner.Threads);
-    }
-
-    [Fact]
-    public async Task Enqueue_CallerWouldWaitWhileABatchRuns_QueuesAndNeverRunsTwoBatchesOnOneInstance()
-    {
-        await using ModelBatcher batcher = CreateBatcher(delayMs: 0, inline: true);
-        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
-
-        Task<BatchResult> second = Enqueue(batcher, 2, callerWouldWait: true);
-
-        Assert.False(second.IsCompleted);
-        Assert.Equal(1, batcher.QueueDepth);
-        gate.SetResult();
-        Assert.Equal(2f, (await second.WaitAsync(WaitLimit)).Raw[0]);
-        await first;
-        Assert.Equal(1, _runner.MaxConcurrentRuns);
-    }
-
-    [Fact]
-    public async Task InlineRun_HoldsTheInstancePermit_QueuedImageRunsOnlyAfterIt()
-    {
-        await using ModelBatcher batcher = CreateBatcher(delayMs: 0, instances: 1, inline: true);
-        TaskCompletionSource gate = _runner.HoldNextBatch();
-        (Task<Task<BatchResult>> call, int callerThread) = await EnqueueOnOwnThreadAsync(batcher, 1);
-        Assert.False(call.IsCompleted); // the caller is inside the model, running its own batch
-
-        Task<BatchResult> queued = Enqueue(batcher, 2);
-        gate.SetResult();
-
-        BatchResult inlineResult = await (await call.WaitAsync(WaitLimit)).WaitAsync(WaitLimit);
-        BatchResult queuedResult = await queued.WaitAsync(WaitLimit);
-        Assert.Equal(1f, inlineResult.Raw[0]);
-        Assert.Equal(2f, queuedResult.Raw[0]);
-        Assert.Equal(callerThread, _runner.Threads.First());
-        Assert.Equal(1, _runner.MaxConcurrentRuns);
-    }
-
-    [Fact]
-    public async Task DrainAsync_WithABatchRunningInline_WaitsForIt()
-    {
-        await using ModelBatcher batcher = CreateBatcher(inline: true);
-        TaskCompletionSource gate = _runner.HoldNextBatch();
-        (Task<Task<BatchResult>> call, _) = await EnqueueOnOwnThreadAsync(batcher, 9);
-        Assert.False(call.IsCompleted);
-
-        Task drain = batcher.DrainAsync(CancellationToken.None);
-        Assert.Throws<ServiceStoppingException>(() => { _ = Enqueue(batcher, 4, callerWouldWait: true); });
-
-        // The instances stop at once (nothing queued); the drain must still wait for the caller's batch. A negative can
-        // only be sampled: give the drain a moment to finish wrongly (this cannot fail when the code is right).
-        await Task.WhenAny(drain, Task.Delay(200));
-        Assert.False(drain.IsCompleted);
-        gate.SetResult();
-
-        await drain.WaitAsync(WaitLimit);
-        Assert.Equal(9f, (await (await call).WaitAsync(WaitLimit)).Raw[0]);
-    }
-
-    [Fact]
-    public void BatchingOptions_RunLoneImagesInline_IsOnByDefaultAndCanBeSwitchedOff()
-    {
-        Assert.True(new BatchingOptions().For("m", maxBatchSize: 16).RunLoneImagesInline);
-        Assert.False(new BatchingOptions { RunLoneImagesInline = false }.For("m", maxBatchSize: 16).RunLoneImagesInline);
     }
 }
