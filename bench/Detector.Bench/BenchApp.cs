@@ -137,6 +137,11 @@ internal static class BenchApp
                 await RunPairedC1Async(settings, configuration, images, runner, report, log);
             }
 
+            if (settings.PairedThroughputRounds > 0)
+            {
+                await RunPairedThroughputAsync(settings, configuration, images, runner, report, log);
+            }
+
             return runner;
         }
         finally
@@ -150,7 +155,7 @@ internal static class BenchApp
 
     private static async Task RunCeilingsAsync(BenchSettings settings, IConfiguration configuration, ImageSet images, RunReport report, TextWriter log)
     {
-        using Ceilings ceilings = new(configuration, images, settings.Model);
+        using Ceilings ceilings = new(configuration, images, settings.Model) { Evidence = settings.EvidenceScope(configuration) };
         int maxBatch = ceilings.Settings.MaxBatchSize;
         report.EffectiveSettings.Add(
             $"Thread budget (server and ceilings): Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = half the cores on CPU, here {Detector.Engine.Inference.InferenceOptions.AutoIntraOpThreads}), "
@@ -260,6 +265,41 @@ internal static class BenchApp
 
             report.PairedC1.Add((runner.Prefix, inProcess!.P50Ms, service!.P50Ms));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: in-process p50 {inProcess.P50Ms:F2} ms (means: decode+preprocess {inProcess.StageMeansMs.Decode:F2}, ORT {inProcess.StageMeansMs.Inference:F2}), service p50 {service.P50Ms:F2} ms, server p50 {service.ServerP50Ms:F2} ms (means: decode+preprocess {service.StageMeansMs.Decode + service.StageMeansMs.Preprocess:F2}, queue {service.StageMeansMs.Queue:F2}, ORT {service.StageMeansMs.Inference:F2}), other cores {inProcess.OtherCores:F2}/{service.OtherCores:F2}"));
+        }
+    }
+
+    /// <summary>
+    /// The c=64 target measured in pairs: the in-process ceiling (at the server's max batch) and the service at the
+    /// highest unary concurrency alternate in slices (ABBA), each slice with its own short warm-up, so the ratio of each
+    /// round compares the two sides on the same machine state.
+    /// </summary>
+    private static async Task RunPairedThroughputAsync(BenchSettings settings, IConfiguration configuration, ImageSet images, LoadRunner runner, RunReport report, TextWriter log)
+    {
+        using Ceilings ceilings = new(configuration, images, settings.Model);
+        int concurrency = settings.Unary.DefaultIfEmpty(64).Max();
+        int maxBatch = ceilings.Settings.MaxBatchSize;
+        TimeSpan slice = settings.PairedThroughputSlice;
+        TimeSpan warm = TimeSpan.FromSeconds(1);
+        log.WriteLine($"Paired throughput: {settings.PairedThroughputRounds} rounds, in-process ceiling at batch {maxBatch} vs unary c={concurrency}, {slice.TotalSeconds:F0} s slices");
+        for (int round = 0; round < settings.PairedThroughputRounds; round++)
+        {
+            PhaseResult? ceiling = null;
+            PhaseResult? service = null;
+            for (int side = 0; side < 2; side++)
+            {
+                if ((side == 0) == (round % 2 == 0))
+                {
+                    ceiling = ceilings.Pipeline(maxBatch, warm, slice);
+                }
+                else
+                {
+                    service = await runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} paired round {round + 1}");
+                    report.Phases.Add(service);
+                }
+            }
+
+            report.PairedThroughput.Add((runner.Prefix, concurrency, ceiling!.ImagesPerSecond, service!.ImagesPerSecond));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: in-process ceiling {ceiling.ImagesPerSecond:F1} images/s, service {service.ImagesPerSecond:F1} images/s = {service.ImagesPerSecond / ceiling.ImagesPerSecond:F2}x, other cores {ceiling.OtherCores:F2}/{service.OtherCores:F2}"));
         }
     }
 

@@ -25,6 +25,19 @@ internal sealed record BenchSettings
     /// <summary>Send ScoreOptions.skip_evidence, to measure the scoring path without the evidence layer.</summary>
     public bool SkipEvidence { get; init; }
 
+    /// <summary>ScoreOptions.evidence of every request; Unspecified leaves it to the server's Api:DefaultEvidence.</summary>
+    public Detector.Api.V1.EvidenceLevel Evidence { get; init; }
+
+    /// <summary>What the server will run for these requests, for the in-process engine row to do the same.</summary>
+    public Detector.Engine.Scoring.EvidenceScope EvidenceScope(Microsoft.Extensions.Configuration.IConfiguration server) =>
+        SkipEvidence ? Detector.Engine.Scoring.EvidenceScope.None : Evidence switch
+        {
+            Detector.Api.V1.EvidenceLevel.Full => Detector.Engine.Scoring.EvidenceScope.Full,
+            Detector.Api.V1.EvidenceLevel.Metadata => Detector.Engine.Scoring.EvidenceScope.Metadata,
+            Detector.Api.V1.EvidenceLevel.None => Detector.Engine.Scoring.EvidenceScope.None,
+            _ => Enum.TryParse(server["Api:DefaultEvidence"], ignoreCase: true, out Detector.Engine.Scoring.EvidenceScope d) ? d : Detector.Engine.Scoring.EvidenceScope.Full,
+        };
+
     public string? ManifestsDirectory { get; init; }
 
     public string? SharedDirectory { get; init; }
@@ -75,6 +88,11 @@ internal sealed record BenchSettings
     public int PairedRounds { get; init; }
 
     public int PairedPasses { get; init; } = 1;
+
+    /// <summary>Rounds of the paired throughput comparison: in-process ceiling and service at the top unary concurrency, ABBA.</summary>
+    public int PairedThroughputRounds { get; init; }
+
+    public TimeSpan PairedThroughputSlice { get; init; } = TimeSpan.FromSeconds(5);
 
     public int SoakConcurrency { get; init; } = 64;
 

@@ -35,6 +35,9 @@ internal sealed class Ceilings : IDisposable
     private readonly PreprocessRecipe _recipe;
     private long _singleCursor;
 
+    /// <summary>Evidence level of the engine row's requests: the same as the service's, so that the rows compare like with like.</summary>
+    public EvidenceScope Evidence { get; init; } = EvidenceScope.Full;
+
     public Ceilings(IConfiguration configuration, ImageSet images, string model)
     {
         _configuration = configuration;
@@ -330,7 +333,7 @@ internal sealed class Ceilings : IDisposable
         double window = Math.Min(duration.TotalSeconds, Stopwatch.GetElapsedTime(start).TotalSeconds);
         return new PhaseResult
         {
-            Name = $"engine without gRPC (ScoringEngine, c={concurrency})",
+            Name = $"engine without gRPC (ScoringEngine, c={concurrency}, evidence {Evidence.ToString().ToLowerInvariant()})",
             Mode = "engine",
             Concurrency = concurrency,
             Seconds = window,
@@ -368,7 +371,7 @@ internal sealed class Ceilings : IDisposable
                     Grpc.Core.StatusCode code = Grpc.Core.StatusCode.OK;
                     try
                     {
-                        ImageScore score = await engine.ScoreAsync(new ScoringRequest(n.ToString(System.Globalization.CultureInfo.InvariantCulture), image.Data, models, WorkPriority.Interactive), CancellationToken.None);
+                        ImageScore score = await engine.ScoreAsync(new ScoringRequest(n.ToString(System.Globalization.CultureInfo.InvariantCulture), image.Data, models, WorkPriority.Interactive, Evidence: Evidence), CancellationToken.None);
                         o.RecordServerTimings(new Api.V1.Timings
                         {
                             DecodeSeconds = score.Timings.Decode.TotalSeconds,

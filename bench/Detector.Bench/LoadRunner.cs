@@ -200,7 +200,7 @@ internal sealed class LoadRunner
         return (sequence, _images[sequence]);
     }
 
-    private ScoreOptions Options() => new() { Models = { _settings.Model }, SkipEvidence = _settings.SkipEvidence };
+    private ScoreOptions Options() => new() { Models = { _settings.Model }, SkipEvidence = _settings.SkipEvidence, Evidence = _settings.Evidence };
 
     private static Task RunWorkers(int count, Func<Task> worker)
     {

@@ -29,15 +29,18 @@ Option<string> pipelineBatches = new("--pipeline-batches") { Description = "Batc
 Option<string> bareBatches = new("--bare-batches") { Description = "Batch sizes of the bare model ceiling, comma-separated; 'max' = the server's max batch.", DefaultValueFactory = _ => "max,1" };
 Option<double> soak = new("--soak") { Description = "Seconds of closed-loop unary load with the server's VmRSS sampled (0 = none).", DefaultValueFactory = _ => 0 };
 Option<int> pairedRounds = new("--paired-c1") { Description = "Rounds of the paired c=1 comparison: in-process single image and service unary c=1 alternate (ABBA) on the same images in the same order, so drift and other tenants hit both sides alike (0 = none).", DefaultValueFactory = _ => 0 };
+Option<int> pairedThroughput = new("--paired-throughput") { Description = "Rounds of the paired throughput comparison: the in-process ceiling and the service at the top --unary concurrency alternate in slices (ABBA) (0 = none).", DefaultValueFactory = _ => 0 };
+Option<double> pairedThroughputSlice = new("--paired-throughput-slice") { Description = "Seconds of each slice of the paired throughput comparison (plus 1 s of warm-up).", DefaultValueFactory = _ => 5 };
 Option<int> pairedPasses = new("--paired-passes") { Description = "Passes over the image set per side and round of the paired c=1 comparison.", DefaultValueFactory = _ => 1 };
 Option<int> soakConcurrency = new("--soak-concurrency") { Description = "Concurrency of the soak.", DefaultValueFactory = _ => 64 };
 Option<string?> requireProvider = new("--require-provider") { Description = "Stop with exit code 5 unless the server runs the model on this provider, e.g. CUDAExecutionProvider." };
 Option<bool> skipEvidence = new("--skip-evidence") { Description = "Ask the server to skip the forensic evidence layer (ScoreOptions.skip_evidence)." };
+Option<string> evidence = new("--evidence") { Description = "ScoreOptions.evidence of every request: full, metadata or none ('' = unspecified: the server's Api:DefaultEvidence).", DefaultValueFactory = _ => "" };
 Option<string> label = new("--label") { Description = "Name of the run in the result file names.", DefaultValueFactory = _ => "run" };
 Option<string?> results = new("--results") { Description = "Folder for the CSV and markdown (default: bench/results)." };
 
 RootCommand root = new("Detector load benchmark: drives a running Detector.Server on 127.0.0.1 and measures the in-process ceilings in the same run.");
-foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, requireProvider, skipEvidence, label, results })
+foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, pairedThroughput, pairedThroughputSlice, requireProvider, skipEvidence, evidence, label, results })
 {
     root.Options.Add(option);
 }
@@ -51,6 +54,14 @@ root.SetAction(async (parsed, cancellationToken) =>
         {
             Port = parsed.GetValue(port),
             SkipEvidence = parsed.GetValue(skipEvidence),
+            Evidence = parsed.GetValue(evidence)?.ToLowerInvariant() switch
+            {
+                null or "" => Detector.Api.V1.EvidenceLevel.Unspecified,
+                "full" => Detector.Api.V1.EvidenceLevel.Full,
+                "metadata" => Detector.Api.V1.EvidenceLevel.Metadata,
+                "none" => Detector.Api.V1.EvidenceLevel.None,
+                string other => throw new FormatException($"--evidence: '{other}' is not full, metadata or none"),
+            },
             StartServer = parsed.GetValue(startServer),
             ServerPath = parsed.GetValue(serverPath),
             ServerPid = parsed.GetValue(serverPid),
@@ -79,6 +90,8 @@ root.SetAction(async (parsed, cancellationToken) =>
             SoakConcurrency = Positive(parsed.GetValue(soakConcurrency), "--soak-concurrency"),
             PairedRounds = Math.Max(0, parsed.GetValue(pairedRounds)),
             PairedPasses = Positive(parsed.GetValue(pairedPasses), "--paired-passes"),
+            PairedThroughputRounds = Math.Max(0, parsed.GetValue(pairedThroughput)),
+            PairedThroughputSlice = Seconds(parsed.GetValue(pairedThroughputSlice), "--paired-throughput-slice", 1, 600),
             RequireProvider = parsed.GetValue(requireProvider),
             Label = string.Concat(parsed.GetValue(label)!.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')),
             ResultsDirectory = parsed.GetValue(results),

@@ -35,6 +35,9 @@ internal sealed class RunReport
     /// <summary>Per round of the paired c=1 comparison: the in-process and the service median latency, ms.</summary>
     public List<(string Variant, double InProcessP50Ms, double ServiceP50Ms)> PairedC1 { get; } = [];
 
+    /// <summary>Per round of the paired throughput comparison: the in-process ceiling and the service, images/s.</summary>
+    public List<(string Variant, int Concurrency, double CeilingImagesPerSecond, double ServiceImagesPerSecond)> PairedThroughput { get; } = [];
+
     public List<string> Notes { get; } = [];
 
     public (long Sent, long Ok, long Rejected, long Failed, long Lost) Totals { get; set; }
@@ -214,6 +217,11 @@ internal static class Report
             }
         }
 
+        foreach (string line in PairedThroughputLines(r))
+        {
+            yield return line;
+        }
+
         foreach (IGrouping<string, (string Variant, double InProcessP50Ms, double ServiceP50Ms)> rounds in r.PairedC1.GroupBy(p => p.Variant))
         {
             double[] deltas = [.. rounds.Select(p => p.ServiceP50Ms - p.InProcessP50Ms).Order()];
@@ -222,6 +230,19 @@ internal static class Report
                 + $"(rounds {string.Join(", ", rounds.Select(p => Signed(p.ServiceP50Ms - p.InProcessP50Ms)))}; "
                 + $"service {F2(Median([.. rounds.Select(p => p.ServiceP50Ms).Order()]))} ms vs in-process {F2(Median([.. rounds.Select(p => p.InProcessP50Ms).Order()]))} ms, medians of the rounds) "
                 + $"(target ≤ +2 ms: {(median <= 2 ? "met" : "NOT met")})";
+        }
+    }
+
+    private static IEnumerable<string> PairedThroughputLines(RunReport r)
+    {
+        foreach (IGrouping<string, (string Variant, int Concurrency, double CeilingImagesPerSecond, double ServiceImagesPerSecond)> rounds in r.PairedThroughput.GroupBy(p => p.Variant))
+        {
+            double[] ratios = [.. rounds.Select(p => p.ServiceImagesPerSecond / p.CeilingImagesPerSecond).Order()];
+            double median = Median(ratios);
+            yield return $"{rounds.Key}paired unary c={rounds.First().Concurrency} vs in-process ceiling ({ratios.Length} rounds, ABBA): median of the per-round ratios {F2(median)}× "
+                + $"(rounds {string.Join(", ", rounds.Select(p => F2(p.ServiceImagesPerSecond / p.CeilingImagesPerSecond)))}; "
+                + $"service {F1(Median([.. rounds.Select(p => p.ServiceImagesPerSecond).Order()]))} vs ceiling {F1(Median([.. rounds.Select(p => p.CeilingImagesPerSecond).Order()]))} images/s, medians of the rounds) "
+                + $"(target ≥ 0.9: {(median >= 0.9 ? "met" : "NOT met")})";
         }
     }
 

@@ -1,5 +1,6 @@
 using Detector.Api.V1;
 using Google.Protobuf;
+using Grpc.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -57,6 +58,92 @@ public sealed class EvidenceApiTests() : HostTestBase(new DetectorHostFactory())
     }
 
     [Fact]
+    public async Task Score_MetadataEvidence_KeepsProvenanceLeavesOutPixelChecksAndSaysSo()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
+        {
+            Image = new ImageInput { Id = "metadata", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) },
+            Options = new ScoreOptions { Evidence = EvidenceLevel.Metadata },
+        });
+
+        ImageResult result = response.Result;
+        Assert.Contains(result.Evidence, e => e.Strength == EvidenceStrength.ProofOfAiGeneration);
+        Assert.StartsWith("AI-generated:", result.Verdict.Label, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Evidence, e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase) || e.Kind.Contains("watermark", StringComparison.OrdinalIgnoreCase));
+        EvidenceMessage notRun = Assert.Single(result.Evidence, e => e.Kind == "input.not_examined");
+        Assert.Contains("watermark", notRun.Summary, StringComparison.Ordinal);
+        Assert.Contains("PDQ", notRun.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_EvidenceLevelNone_ReturnsNoFindings()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
+        {
+            Image = new ImageInput { Id = "none", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) },
+            Options = new ScoreOptions { Evidence = EvidenceLevel.None },
+        });
+
+        Assert.Empty(response.Result.Evidence);
+        Assert.Equal(0, response.Result.Timings.EvidenceSeconds);
+    }
+
+    [Fact]
+    public async Task Score_SkipEvidenceWithFullLevel_SkipWins()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
+        {
+            Image = new ImageInput { Id = "both", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) },
+            Options = new ScoreOptions { SkipEvidence = true, Evidence = EvidenceLevel.Full },
+        });
+
+        Assert.Empty(response.Result.Evidence);
+    }
+
+    [Fact]
+    public async Task Score_UnknownEvidenceLevel_FailsWithInvalidArgumentAndReason()
+    {
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(async () => await Client.ScoreAsync(new ScoreRequest
+        {
+            Image = new ImageInput { Id = "level", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) },
+            Options = new ScoreOptions { Evidence = (EvidenceLevel)42 },
+        }));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("evidence level 42", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScoreBatch_UnknownEvidenceLevel_FailsTheWholeCall()
+    {
+        ScoreBatchRequest request = new() { Options = new ScoreOptions { Evidence = (EvidenceLevel)7 } };
+        request.Images.Add(new ImageInput { Id = "a", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) });
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(async () => await Client.ScoreBatchAsync(request));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task ScoreStream_UnknownEvidenceLevel_FailsThatItemOnly()
+    {
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
+        await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = new ImageInput { Id = "bad", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) }, Options = new ScoreOptions { Evidence = (EvidenceLevel)9 } });
+        await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = new ImageInput { Id = "good", Data = ByteString.CopyFrom(BluePngWithA1111Parameters()) }, Options = new ScoreOptions { Evidence = EvidenceLevel.Metadata } });
+        await call.RequestStream.CompleteAsync();
+
+        Dictionary<string, ImageResult> results = [];
+        await foreach (ScoreStreamResponse response in call.ResponseStream.ReadAllAsync())
+        {
+            results[response.Result.Id] = response.Result;
+        }
+
+        Assert.Equal((int)StatusCode.InvalidArgument, results["bad"].Status.Code);
+        Assert.Equal(0, results["good"].Status?.Code ?? 0);
+        Assert.Contains(results["good"].Evidence, e => e.Strength == EvidenceStrength.ProofOfAiGeneration);
+    }
+
+    [Fact]
     public async Task Score_PlainImage_HashFindingPresentAndNeverCalledAuthentic()
     {
         ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "plain", Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) } });
@@ -64,5 +151,31 @@ public sealed class EvidenceApiTests() : HostTestBase(new DetectorHostFactory())
         Assert.Contains(response.Result.Evidence, e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain("authentic", response.Result.Verdict.Label, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(response.Result.Evidence, e => e.Strength == EvidenceStrength.ProofOfAiGeneration);
+    }
+}
+
+/// <summary>A deployment that sets the default evidence level to metadata for requests that do not choose one.</summary>
+public sealed class EvidenceDefaultLevelTests() : HostTestBase(new DetectorHostFactory(new Dictionary<string, string?> { ["Api:DefaultEvidence"] = "Metadata" }))
+{
+    [Fact]
+    public async Task Score_LevelUnspecified_UsesTheConfiguredMetadataDefault()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = new ImageInput { Id = "default", Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) } });
+
+        Assert.DoesNotContain(response.Result.Evidence, e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(response.Result.Evidence, e => e.Kind == "input.not_examined");
+    }
+
+    [Fact]
+    public async Task Score_LevelFull_OverridesTheDefault()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest
+        {
+            Image = new ImageInput { Id = "full", Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) },
+            Options = new ScoreOptions { Evidence = EvidenceLevel.Full },
+        });
+
+        Assert.Contains(response.Result.Evidence, e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(response.Result.Evidence, e => e.Kind == "input.not_examined");
     }
 }

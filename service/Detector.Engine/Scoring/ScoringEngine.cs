@@ -157,10 +157,12 @@ public sealed class ScoringEngine
 
             EvidenceReport? evidence = null;
             TimeSpan evidenceTime = TimeSpan.Zero;
-            if (request.WithEvidence)
+            if (request.Evidence != EvidenceScope.None)
             {
                 long evidenceStart = Stopwatch.GetTimestamp();
-                evidence = EvidenceAnalyzer.Analyze(request.Data, new EvidencePixels(image.Width, image.Height, image.RgbMemory));
+                evidence = request.Evidence == EvidenceScope.Full
+                    ? EvidenceAnalyzer.Analyze(request.Data, new EvidencePixels(image.Width, image.Height, image.RgbMemory))
+                    : WithPixelChecksNotRun(EvidenceAnalyzer.Analyze(request.Data, pixels: null));
                 evidenceTime = Stopwatch.GetElapsedTime(evidenceStart);
                 EngineMetrics.Evidence.Observe(evidenceTime.TotalSeconds);
             }
@@ -168,6 +170,21 @@ public sealed class ScoringEngine
             return new Prepared(facts, pending, evidence, decode, preprocess, evidenceTime);
         }
     }
+
+    /// <summary>Says so in the report when the pixel checks were left out, so nobody reads "no watermark" into their absence.</summary>
+    private static EvidenceReport WithPixelChecksNotRun(EvidenceReport report) => report with
+    {
+        Findings =
+        [
+            .. report.Findings,
+            new Finding(
+                FindingKinds.InputNotExamined,
+                FindingStrength.NeutralFact,
+                "The pixel checks (invisible watermark, PDQ hash) were not run: the request asked for metadata-level evidence.",
+                [],
+                FindingLocation.File(report.Container)),
+        ],
+    };
 
     private static ModelScore ToEvidenceScore(ModelScoreResult s) => new(s.Model, s.Task.ToWireName(), s.Score, s.Threshold, s.Positive);
 

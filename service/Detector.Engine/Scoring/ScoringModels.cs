@@ -10,8 +10,21 @@ namespace Detector.Engine.Scoring;
 /// <param name="Models">Model names; empty = every default model.</param>
 /// <param name="Priority">Queue lane.</param>
 /// <param name="Deadline">When the caller stops waiting; expired images leave the queue.</param>
-/// <param name="WithEvidence">Run the forensic evidence layer (default on).</param>
-public sealed record ScoringRequest(string Id, ReadOnlyMemory<byte> Data, IReadOnlyList<string> Models, WorkPriority Priority, DateTimeOffset? Deadline = null, bool WithEvidence = true);
+/// <param name="Evidence">How much of the forensic evidence layer runs (default all of it).</param>
+public sealed record ScoringRequest(string Id, ReadOnlyMemory<byte> Data, IReadOnlyList<string> Models, WorkPriority Priority, DateTimeOffset? Deadline = null, EvidenceScope Evidence = EvidenceScope.Full);
+
+/// <summary>How much of the evidence layer runs for an image: its CPU cost is almost all in the pixel checks.</summary>
+public enum EvidenceScope
+{
+    /// <summary>No evidence layer.</summary>
+    None,
+
+    /// <summary>The byte-level extractors only (metadata, provenance, file facts); the pixel checks are reported as not run.</summary>
+    Metadata,
+
+    /// <summary>Every extractor, the invisible watermark and the PDQ hash on the decoded pixels included.</summary>
+    Full,
+}
 
 /// <summary>What the file is, from its header and bytes.</summary>
 public sealed record ImageFacts(string Sha256, string Format, int Width, int Height, long SizeBytes, string ColorModel, int BitsPerPixel, int ExifOrientation);

@@ -1,3 +1,5 @@
+using Detector.Engine.Scoring;
+
 namespace Detector.Server.Api;
 
 /// <summary>Limits of the gRPC API layer.</summary>
@@ -19,4 +21,10 @@ public sealed class ApiOptions
 
     /// <summary>Longest accepted image id, in characters. Default 256.</summary>
     public int MaxIdLength { get; set; } = 256;
+
+    /// <summary>
+    /// Evidence level of requests that leave it unspecified: Full (default), Metadata or None. Metadata suits bulk
+    /// deployments that cannot spare the pixel checks' CPU; a request can always ask for another level.
+    /// </summary>
+    public EvidenceScope DefaultEvidence { get; set; } = EvidenceScope.Full;
 }

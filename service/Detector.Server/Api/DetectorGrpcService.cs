@@ -42,8 +42,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
             throw GrpcErrors.InvalidArgument($"{request.Images.Count} images in one ScoreBatch call, over the limit of {_options.MaxBatchImages}; use ScoreStream for bulk jobs");
         }
 
-        // The options apply to every image: an unknown model fails the whole call, not each item.
+        // The options apply to every image: an unknown model or evidence level fails the whole call, not each item.
         ResolveOrThrow(request.Options);
+        _ = EvidenceScopeOf(request.Options);
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
         {
@@ -154,7 +155,29 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     {
         IReadOnlyList<string> models = scoreOptions is null ? [] : scoreOptions.Models;
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero);
-        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, WithEvidence: scoreOptions?.SkipEvidence != true);
+        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, EvidenceScopeOf(scoreOptions));
+    }
+
+    private EvidenceScope EvidenceScopeOf(ScoreOptions? scoreOptions)
+    {
+        if (scoreOptions is null)
+        {
+            return _options.DefaultEvidence;
+        }
+
+        if (scoreOptions.SkipEvidence)
+        {
+            return EvidenceScope.None;
+        }
+
+        return scoreOptions.Evidence switch
+        {
+            EvidenceLevel.Unspecified => _options.DefaultEvidence,
+            EvidenceLevel.Full => EvidenceScope.Full,
+            EvidenceLevel.Metadata => EvidenceScope.Metadata,
+            EvidenceLevel.None => EvidenceScope.None,
+            _ => throw GrpcErrors.InvalidArgument($"evidence level {(int)scoreOptions.Evidence} is not one of FULL, METADATA, NONE"),
+        };
     }
 
     private void ResolveOrThrow(ScoreOptions? scoreOptions)
