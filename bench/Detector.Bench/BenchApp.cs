@@ -281,6 +281,11 @@ internal static class BenchApp
         TimeSpan slice = settings.PairedThroughputSlice;
         TimeSpan warm = TimeSpan.FromSeconds(1);
         log.WriteLine($"Paired throughput: {settings.PairedThroughputRounds} rounds, in-process ceiling at batch {maxBatch} vs unary c={concurrency}, {slice.TotalSeconds:F0} s slices");
+
+        // A server that has not yet run at this concurrency is slow for about 10 s (JIT tiers, heap growth): warm both
+        // sides first, uncounted in the rounds.
+        ceilings.Pipeline(maxBatch, warm, TimeSpan.FromSeconds(3));
+        await runner.ClosedLoopAsync("unary", concurrency, TimeSpan.FromSeconds(Math.Max(10, settings.WarmUp.TotalSeconds)), TimeSpan.Zero, $"unary c={concurrency} paired warm-up");
         for (int round = 0; round < settings.PairedThroughputRounds; round++)
         {
             PhaseResult? ceiling = null;

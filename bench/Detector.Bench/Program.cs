@@ -7,7 +7,7 @@ Option<bool> startServer = new("--start-server") { Description = "Start the buil
 Option<string?> serverPath = new("--server-path") { Description = "Detector.Server executable or .dll (default: service/Detector.Server/bin/Release/net10.0/Detector.Server.dll)." };
 Option<int?> serverPid = new("--server-pid") { Description = "PID of a server the bench did not start, to read its CPU time and VmRSS." };
 Option<string[]> serverSet = new("--server-set") { Description = "Server configuration Key=Value (repeatable), e.g. Inference:IntraOpThreads=1; mirrored by the in-process ceilings.", Arity = ArgumentArity.ZeroOrMore };
-Option<string[]> variant = new("--variant") { Description = "A server configuration to compare, 'NAME;Key=Value;Key=Value' (repeatable); each gets a fresh server and the same load phases.", Arity = ArgumentArity.ZeroOrMore };
+Option<string[]> variant = new("--variant") { Description = "A server configuration to compare, 'NAME;Key=Value;Key=Value' (repeatable; 'env:VAR=Value' sets an environment variable of the server); each gets a fresh server and the same load phases.", Arity = ArgumentArity.ZeroOrMore };
 Option<string> model = new("--model") { Description = "Model to score: a name from the test manifests, or resnet50-random (generated).", DefaultValueFactory = _ => "meso4-df" };
 Option<string?> manifests = new("--manifests") { Description = "Folder of manifests with ${SHARED} placeholders (default: tests/Detector.Engine.Tests/Conformance/Manifests)." };
 Option<string?> shared = new("--shared") { Description = "The shared folder that ${SHARED} stands for (default: $DETECTOR_SHARED or ../shared)." };

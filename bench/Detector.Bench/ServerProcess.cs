@@ -73,8 +73,17 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add(modelsDirectory);
         start.ArgumentList.Add($"--Kestrel:Endpoints:Grpc:Url=http://{BenchSettings.Host}:{port}");
         start.ArgumentList.Add($"--Kestrel:Endpoints:Http:Url=http://{BenchSettings.Host}:{port + 1}");
+        List<string> environment = [];
         foreach ((string key, string value) in settings)
         {
+            // "env:NAME" sets an environment variable of the server (runtime knobs that configuration cannot reach).
+            if (key.StartsWith("env:", StringComparison.Ordinal))
+            {
+                start.Environment[key[4..]] = value;
+                environment.Add($"{key[4..]}={value}");
+                continue;
+            }
+
             start.ArgumentList.Add($"--{key}={value}");
         }
 
@@ -82,7 +91,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
-        string commandLine = string.Join(' ', new[] { start.FileName }.Concat(start.ArgumentList));
+        string commandLine = string.Join(' ', environment.Concat([start.FileName]).Concat(start.ArgumentList));
 
         StreamWriter log = new(logPath) { AutoFlush = true };
         Process process = new() { StartInfo = start, EnableRaisingEvents = true };
