@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Every CPU measurement that the README and bench/README.md quote, in one command, one after the other (about 30 minutes
+# Every CPU measurement that the README and bench/README.md quote, in one command, one after the other (about 45 minutes
 # on 2 cores). Run it on an otherwise idle machine: each row also reports the CPU that other processes took.
 #   1. standard        MesoNet: ceilings, Score c=1/4/16/64, ScoreBatch and ScoreStream c=64, open loop, paired c=1 (evidence on)
-#   2. no-evidence     MesoNet, evidence skipped: the like-for-like comparison with the in-process ceilings (c=1, c=64, paired c=1)
+#   2. no-evidence     MesoNet, evidence skipped: the like-for-like comparison with the in-process ceilings (c=1, c=64, paired)
 #   3. batching        batching on vs off at c=64, MesoNet and the generated ResNet-50
 #   4. ort-threads     ONNX Runtime intra-op threads 1/2 x spinning on/off, c=16 and c=64
-#   5. evidence        the default model (baseline-synthetic), evidence on vs skipped, c=1, c=64 and paired c=1
-#   6. soak            5 minutes at c=64, resident set sampled every 10 s
+#   5. evidence        the default model (baseline-synthetic), evidence on vs skipped, c=1, c=64, paired c=1 and c=64
+#   6. evidence-levels the default model at c=64, paired with the in-process ceiling: evidence full, metadata, none
+#   7. soak            5 minutes at c=64, resident set sampled every 10 s
 # Usage: bench/cpu-suite.sh [step...]      (default: all steps)
 set -euo pipefail
 
@@ -22,7 +23,7 @@ trap 'rm -rf "$baseline"' EXIT
 sed "s#\"file\": *\"model.onnx\"#\"file\": \"$repo/models/baseline-synthetic/model.onnx\"#" models/baseline-synthetic/manifest.json > "$baseline/baseline-synthetic.json"
 
 steps=("$@")
-(( ${#steps[@]} == 0 )) && steps=(standard no-evidence batching ort-threads evidence soak)
+(( ${#steps[@]} == 0 )) && steps=(standard no-evidence batching ort-threads evidence evidence-levels soak)
 for step in "${steps[@]}"; do
   echo "cpu-suite: $step"
   case "$step" in
@@ -30,7 +31,7 @@ for step in "${steps[@]}"; do
       bench/run.sh ;;  # the standard run is defined once, in run.sh
     no-evidence)
       "${bench[@]}" --label meso4-evidence-skipped --skip-evidence --unary 1,64 --batch '' --stream '' \
-        --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 --paired-c1 12 --paired-passes 2 ;;
+        --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 --paired-c1 12 --paired-passes 2 --paired-throughput 8 ;;
     batching)
       "${bench[@]}" --label meso4-batching-on-vs-off --skip-evidence --unary 64 --batch '' --stream '' \
         --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 \
@@ -46,9 +47,13 @@ for step in "${steps[@]}"; do
         --variant 'intra1-spin1;Inference:IntraOpThreads=1;Inference:AllowSpinning=true' ;;
     evidence)
       "${bench[@]}" --label baseline-evidence-on --model baseline-synthetic --manifests "$baseline" --unary 1,64 --batch '' --stream '' \
-        --pipeline-batches max --bare-batches max --duration 20 --warmup 3 --paired-c1 8 --paired-passes 2
+        --pipeline-batches max --bare-batches max --duration 20 --warmup 3 --paired-c1 8 --paired-passes 2 --paired-throughput 6
       "${bench[@]}" --label baseline-evidence-skipped --model baseline-synthetic --manifests "$baseline" --skip-evidence --unary 1,64 \
-        --batch '' --stream '' --pipeline-batches max --bare-batches max --duration 20 --warmup 3 --paired-c1 8 --paired-passes 2 ;;
+        --batch '' --stream '' --pipeline-batches max --bare-batches max --duration 20 --warmup 3 --paired-c1 8 --paired-passes 2 --paired-throughput 6 ;;
+    evidence-levels)
+      "${bench[@]}" --label baseline-evidence-levels --model baseline-synthetic --manifests "$baseline" --unary '' --batch '' --stream '' \
+        --ceilings false --paired-throughput 6 \
+        --variant 'full;Api:DefaultEvidence=Full' --variant 'metadata;Api:DefaultEvidence=Metadata' --variant 'none;Api:DefaultEvidence=None' ;;
     soak)
       "${bench[@]}" --label soak-5min --unary '' --batch '' --stream '' --ceilings false --soak 300 --soak-concurrency 64 ;;
     *) echo "cpu-suite: unknown step '$step'" >&2; exit 2 ;;

@@ -15,6 +15,20 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
     private static ImageInput Image(string id, byte[] data) => new() { Id = id, Data = ByteString.CopyFrom(data) };
 
     [Fact]
+    public async Task Score_FileOver64KiB_Sha256IsOfTheWholeFile()
+    {
+        // Files from 64 KiB on are hashed on another thread beside the decode.
+        byte[] png = TestImages.Textured(400, 400, jpeg: false);
+        Assert.True(png.Length >= 64 * 1024, $"the test image is {png.Length} bytes");
+
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = Image("big", png) });
+
+        Assert.Equal(0, response.Result.Status.Code);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(png)), response.Result.Info.Sha256);
+        Assert.Equal(png.Length, response.Result.Info.SizeBytes);
+    }
+
+    [Fact]
     public async Task Score_RedImage_ReturnsModelScoreInfoAndTimings()
     {
         byte[] png = TestImages.SolidPng(40, 24, 255, 0, 0);

@@ -43,6 +43,7 @@ public sealed class ModelBatcher : IAsyncDisposable
     private int _busyInstances;
     private int _bulkSkipped;
     private volatile bool _stopping;
+    private volatile bool _toppingUp;
     private double _secondsPerImage = 0.01;
 
     public ModelBatcher(string model, IModelRunner runner, ModelBatchingSettings settings, TimeProvider time, ILogger logger)
@@ -63,6 +64,9 @@ public sealed class ModelBatcher : IAsyncDisposable
 
     /// <summary>Images waiting (not yet in a running batch).</summary>
     public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>A forming batch is waiting for more images, its max-delay timer armed (a sync point for tests on fake time).</summary>
+    internal bool IsWaitingToTopUp => _toppingUp;
 
     /// <summary>Images in batches that are running.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -237,7 +241,9 @@ public sealed class ModelBatcher : IAsyncDisposable
                 using CancellationTokenSource wait = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
                 Task rung = _doorbell.Reader.WaitToReadAsync(wait.Token).AsTask();
                 Task expired = Task.Delay(remaining, _time, wait.Token);
+                _toppingUp = true;
                 await Task.WhenAny(rung, expired).ConfigureAwait(false);
+                _toppingUp = false;
                 await wait.CancelAsync().ConfigureAwait(false);
                 _doorbell.Reader.TryRead(out _);
             }

@@ -78,8 +78,9 @@ public sealed class ModelBatcherTests
         gate.SetResult();
         await first;
 
-        // Both taken into a forming batch, which now tops up until the oldest has waited 50 ms (fake time).
-        await WaitUntil(() => batcher.QueueDepth == 0);
+        // Both taken into a forming batch, which now tops up until the oldest has waited 50 ms (fake time). Advancing
+        // before its timer exists would arm the timer 50 ms past the advance: wait for the timer first.
+        await WaitUntil(() => batcher.QueueDepth == 0 && batcher.IsWaitingToTopUp);
         Assert.False(a.IsCompleted);
         Assert.Single(_runner.Batches);
 
