@@ -15,9 +15,8 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
     private static ImageInput Image(string id, byte[] data) => new() { Id = id, Data = ByteString.CopyFrom(data) };
 
     [Fact]
-    public async Task Score_FileOver64KiB_Sha256IsOfTheWholeFile()
+    public async Task Score_LargerFile_Sha256IsOfTheWholeFile()
     {
-        // Files from 64 KiB on are hashed on another thread beside the decode.
         byte[] png = TestImages.Textured(400, 400, jpeg: false);
         Assert.True(png.Length >= 64 * 1024, $"the test image is {png.Length} bytes");
 
