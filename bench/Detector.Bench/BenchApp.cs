@@ -248,22 +248,9 @@ internal static class BenchApp
         await runner.UnaryPassAsync("unary c=1 paired warm-up", pass);
         for (int round = 0; round < settings.PairedRounds; round++)
         {
-            PhaseResult? inProcess = null;
-            PhaseResult? service = null;
-            for (int side = 0; side < 2; side++)
-            {
-                if ((side == 0) == (round % 2 == 0))
-                {
-                    inProcess = ceilings.SingleImagePass(pass);
-                }
-                else
-                {
-                    service = await runner.UnaryPassAsync($"unary c=1 paired round {round + 1}", pass);
-                    report.Phases.Add(service);
-                }
-            }
-
-            report.PairedC1.Add((runner.Prefix, inProcess!.P50Ms, service!.P50Ms));
+            (PhaseResult inProcess, PhaseResult service) = await AbbaRoundAsync(round, () => ceilings.SingleImagePass(pass), () => runner.UnaryPassAsync($"unary c=1 paired round {round + 1}", pass));
+            report.Phases.Add(service);
+            report.PairedC1.Add((runner.Prefix, inProcess.P50Ms, service.P50Ms));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: in-process p50 {inProcess.P50Ms:F2} ms (means: decode+preprocess {inProcess.StageMeansMs.Decode:F2}, ORT {inProcess.StageMeansMs.Inference:F2}), service p50 {service.P50Ms:F2} ms, server p50 {service.ServerP50Ms:F2} ms (means: decode+preprocess {service.StageMeansMs.Decode + service.StageMeansMs.Preprocess:F2}, queue {service.StageMeansMs.Queue:F2}, ORT {service.StageMeansMs.Inference:F2}), other cores {inProcess.OtherCores:F2}/{service.OtherCores:F2}"));
         }
     }
@@ -288,24 +275,24 @@ internal static class BenchApp
         await runner.ClosedLoopAsync("unary", concurrency, TimeSpan.FromSeconds(Math.Max(10, settings.WarmUp.TotalSeconds)), TimeSpan.Zero, $"unary c={concurrency} paired warm-up");
         for (int round = 0; round < settings.PairedThroughputRounds; round++)
         {
-            PhaseResult? ceiling = null;
-            PhaseResult? service = null;
-            for (int side = 0; side < 2; side++)
-            {
-                if ((side == 0) == (round % 2 == 0))
-                {
-                    ceiling = ceilings.Pipeline(maxBatch, warm, slice);
-                }
-                else
-                {
-                    service = await runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} paired round {round + 1}");
-                    report.Phases.Add(service);
-                }
-            }
-
-            report.PairedThroughput.Add((runner.Prefix, concurrency, ceiling!.ImagesPerSecond, service!.ImagesPerSecond));
+            (PhaseResult ceiling, PhaseResult service) = await AbbaRoundAsync(round, () => ceilings.Pipeline(maxBatch, warm, slice), () => runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} paired round {round + 1}"));
+            report.Phases.Add(service);
+            report.PairedThroughput.Add((runner.Prefix, concurrency, ceiling.ImagesPerSecond, service.ImagesPerSecond));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: in-process ceiling {ceiling.ImagesPerSecond:F1} images/s, service {service.ImagesPerSecond:F1} images/s = {service.ImagesPerSecond / ceiling.ImagesPerSecond:F2}x, other cores {ceiling.OtherCores:F2}/{service.OtherCores:F2}"));
         }
+    }
+
+    /// <summary>One round of an ABBA comparison: even rounds measure in-process first, odd rounds the service first.</summary>
+    private static async Task<(PhaseResult InProcess, PhaseResult Service)> AbbaRoundAsync(int round, Func<PhaseResult> inProcess, Func<Task<PhaseResult>> service)
+    {
+        if (round % 2 == 0)
+        {
+            PhaseResult first = inProcess();
+            return (first, await service());
+        }
+
+        PhaseResult served = await service();
+        return (inProcess(), served);
     }
 
     private static TimeSpan Half(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 2));
