@@ -236,6 +236,9 @@ public sealed class ModelBatcher : IAsyncDisposable
                 return;
             }
 
+            // A ring left over from images already taken would end the wait at once and arm the timer again later
+            // (CI hung when a test advanced fake time in between): clear it first, then look at the queue.
+            _doorbell.Reader.TryRead(out _);
             if (Volatile.Read(ref _queued) == 0)
             {
                 using CancellationTokenSource wait = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
