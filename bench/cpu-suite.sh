@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every CPU measurement that the README and bench/README.md quote, in one command, one after the other (about 45 minutes
+# Every CPU measurement that the README and bench/README.md quote, in one command, one after the other (about 50 minutes
 # on 2 cores). Run it on an otherwise idle machine: each row also reports the CPU that other processes took.
 #   1. standard        MesoNet: ceilings, Score c=1/4/16/64, ScoreBatch and ScoreStream c=64, open loop, paired c=1 (evidence on)
 #   2. no-evidence     MesoNet, evidence skipped: the like-for-like comparison with the in-process ceilings (c=1, c=64, paired)
@@ -7,7 +7,9 @@
 #   4. ort-threads     ONNX Runtime intra-op threads 1/2 x spinning on/off, c=16 and c=64
 #   5. evidence        the default model (baseline-synthetic), evidence on vs skipped, c=1, c=64, paired c=1 and c=64
 #   6. evidence-levels the default model at c=64, paired with the in-process ceiling: evidence full, metadata, none
-#   7. soak            5 minutes at c=64, resident set sampled every 10 s
+#   7. evidence-cost   the default model at c=64 on one server, requests asking for evidence none vs full, then none vs
+#                      metadata, alternating per slice (ABBA): the evidence layer's cost alone
+#   8. soak            5 minutes at c=64, resident set sampled every 10 s
 # Usage: bench/cpu-suite.sh [step...]      (default: all steps)
 set -euo pipefail
 
@@ -23,7 +25,7 @@ trap 'rm -rf "$baseline"' EXIT
 sed "s#\"file\": *\"model.onnx\"#\"file\": \"$repo/models/baseline-synthetic/model.onnx\"#" models/baseline-synthetic/manifest.json > "$baseline/baseline-synthetic.json"
 
 steps=("$@")
-(( ${#steps[@]} == 0 )) && steps=(standard no-evidence batching ort-threads evidence evidence-levels soak)
+(( ${#steps[@]} == 0 )) && steps=(standard no-evidence batching ort-threads evidence evidence-levels evidence-cost soak)
 for step in "${steps[@]}"; do
   echo "cpu-suite: $step"
   case "$step" in
@@ -54,6 +56,9 @@ for step in "${steps[@]}"; do
       "${bench[@]}" --label baseline-evidence-levels --model baseline-synthetic --manifests "$baseline" --unary '' --batch '' --stream '' \
         --ceilings false --paired-throughput 6 \
         --variant 'full;Api:DefaultEvidence=Full' --variant 'metadata;Api:DefaultEvidence=Metadata' --variant 'none;Api:DefaultEvidence=None' ;;
+    evidence-cost)
+      "${bench[@]}" --label baseline-evidence-cost --model baseline-synthetic --manifests "$baseline" --unary '' --batch '' --stream '' \
+        --ceilings false --paired-evidence 10 --paired-evidence-level full,metadata ;;
     soak)
       "${bench[@]}" --label soak-5min --unary '' --batch '' --stream '' --ceilings false --soak 300 --soak-concurrency 64 ;;
     *) echo "cpu-suite: unknown step '$step'" >&2; exit 2 ;;

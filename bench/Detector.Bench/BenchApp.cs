@@ -142,6 +142,11 @@ internal static class BenchApp
                 await RunPairedThroughputAsync(settings, configuration, images, runner, report, log);
             }
 
+            foreach (EvidenceLevel level in settings.PairedEvidenceRounds > 0 ? settings.PairedEvidenceLevels : [])
+            {
+                await RunPairedEvidenceAsync(settings, level, runner, report, log);
+            }
+
             return runner;
         }
         finally
@@ -282,18 +287,61 @@ internal static class BenchApp
         }
     }
 
-    /// <summary>One round of an ABBA comparison: even rounds measure in-process first, odd rounds the service first.</summary>
-    private static async Task<(PhaseResult InProcess, PhaseResult Service)> AbbaRoundAsync(int round, Func<PhaseResult> inProcess, Func<Task<PhaseResult>> service)
+    /// <summary>
+    /// The evidence layer's cost at saturation, measured in pairs on one server: slices at the top unary concurrency ask
+    /// for evidence level none (side A) and for the compared level (side B) per request, in ABBA order, so both sides share
+    /// the process, its warm-up and the machine's drift, and the ratio B / A is the layer's cost alone.
+    /// </summary>
+    private static async Task RunPairedEvidenceAsync(BenchSettings settings, EvidenceLevel compared, LoadRunner runner, RunReport report, TextWriter log)
+    {
+        int concurrency = settings.Unary.DefaultIfEmpty(64).Max();
+        TimeSpan slice = settings.PairedThroughputSlice;
+        TimeSpan warm = TimeSpan.FromSeconds(1);
+        string level = compared.ToString().ToLowerInvariant();
+        log.WriteLine($"Paired evidence: {settings.PairedEvidenceRounds} rounds, unary c={concurrency}, evidence none vs {level}, {slice.TotalSeconds:F0} s slices");
+
+        Task<PhaseResult> Side(EvidenceLevel evidence, int round)
+        {
+            runner.EvidenceOverride = evidence;
+            return runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} evidence {evidence.ToString().ToLowerInvariant()} paired round {round + 1}");
+        }
+
+        try
+        {
+            // Both levels warm (the pixel checks' code included) before the first counted slice.
+            await Side(compared, -1);
+            await Side(EvidenceLevel.None, -1);
+            for (int round = 0; round < settings.PairedEvidenceRounds; round++)
+            {
+                (PhaseResult none, PhaseResult with) = await AbbaRoundAsync(round, () => Side(EvidenceLevel.None, round), () => Side(compared, round));
+                report.Phases.Add(none);
+                report.Phases.Add(with);
+                report.PairedEvidence.Add((runner.Prefix, concurrency, level, none.ImagesPerSecond, with.ImagesPerSecond));
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: evidence none {none.ImagesPerSecond:F1} images/s, {level} {with.ImagesPerSecond:F1} images/s = {with.ImagesPerSecond / none.ImagesPerSecond:F3}x (server evidence stage mean {with.EvidenceMeanMs:F2} ms), other cores {none.OtherCores:F2}/{with.OtherCores:F2}"));
+            }
+        }
+        finally
+        {
+            runner.EvidenceOverride = null;
+        }
+    }
+
+    /// <summary>One round of an ABBA comparison: even rounds measure side A first, odd rounds side B first.</summary>
+    private static async Task<(PhaseResult A, PhaseResult B)> AbbaRoundAsync(int round, Func<Task<PhaseResult>> a, Func<Task<PhaseResult>> b)
     {
         if (round % 2 == 0)
         {
-            PhaseResult first = inProcess();
-            return (first, await service());
+            PhaseResult first = await a();
+            return (first, await b());
         }
 
-        PhaseResult served = await service();
-        return (inProcess(), served);
+        PhaseResult second = await b();
+        return (await a(), second);
     }
+
+    /// <summary>One round of an ABBA comparison: even rounds measure in-process first, odd rounds the service first.</summary>
+    private static Task<(PhaseResult A, PhaseResult B)> AbbaRoundAsync(int round, Func<PhaseResult> inProcess, Func<Task<PhaseResult>> service) =>
+        AbbaRoundAsync(round, () => Task.FromResult(inProcess()), service);
 
     private static TimeSpan Half(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 2));
 

@@ -94,6 +94,14 @@ internal sealed record BenchSettings
 
     public TimeSpan PairedThroughputSlice { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Rounds of the paired evidence comparison: the same server at the top unary concurrency, requests asking for
+    /// evidence level none and then each of <see cref="PairedEvidenceLevels"/> (per request, no restart), in ABBA slices.
+    /// </summary>
+    public int PairedEvidenceRounds { get; init; }
+
+    public IReadOnlyList<Detector.Api.V1.EvidenceLevel> PairedEvidenceLevels { get; init; } = [Detector.Api.V1.EvidenceLevel.Full];
+
     public int SoakConcurrency { get; init; } = 64;
 
     public TimeSpan SoakSampleEvery { get; init; } = TimeSpan.FromSeconds(10);

@@ -32,6 +32,9 @@ internal sealed class LoadRunner
         _log = log;
     }
 
+    /// <summary>When set, the evidence level of the requests sent from now on, instead of --evidence (the paired evidence comparison).</summary>
+    public EvidenceLevel? EvidenceOverride { get; set; }
+
     /// <summary>Put before every phase name (the variant, when a run has several).</summary>
     public string Prefix => _prefix;
 
@@ -200,7 +203,7 @@ internal sealed class LoadRunner
         return (sequence, _images[sequence]);
     }
 
-    private ScoreOptions Options() => new() { Models = { _settings.Model }, SkipEvidence = _settings.SkipEvidence, Evidence = _settings.Evidence };
+    private ScoreOptions Options() => new() { Models = { _settings.Model }, SkipEvidence = _settings.SkipEvidence, Evidence = EvidenceOverride ?? _settings.Evidence };
 
     private static Task RunWorkers(int count, Func<Task> worker)
     {

@@ -27,6 +27,7 @@ internal sealed class Outcomes
     private double _preprocess;
     private double _queue;
     private double _inference;
+    private double _evidence;
     private long _timed;
 
     public LongConcurrentHistogram Latency { get; } = new(1, HighestMicros, 3);
@@ -42,6 +43,18 @@ internal sealed class Outcomes
             lock (_stagesGate)
             {
                 return _timed == 0 ? (double.NaN, double.NaN, double.NaN, double.NaN) : (_decode / _timed, _preprocess / _timed, _queue / _timed, _inference / _timed);
+            }
+        }
+    }
+
+    /// <summary>Mean seconds of the server's evidence stage per image (0 when the layer did not run).</summary>
+    public double EvidenceMean
+    {
+        get
+        {
+            lock (_stagesGate)
+            {
+                return _timed == 0 ? double.NaN : _evidence / _timed;
             }
         }
     }
@@ -114,6 +127,7 @@ internal sealed class Outcomes
             _preprocess += timings.PreprocessSeconds;
             _queue += timings.QueueSeconds;
             _inference += timings.InferenceSeconds;
+            _evidence += timings.EvidenceSeconds;
             _timed++;
         }
     }

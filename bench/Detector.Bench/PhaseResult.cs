@@ -51,6 +51,9 @@ internal sealed record PhaseResult
     /// <summary>Mean stage times the server reported, ms: decode, preprocess, queue wait, inference (of the whole batch).</summary>
     public (double Decode, double Preprocess, double Queue, double Inference) StageMeansMs { get; init; } = (double.NaN, double.NaN, double.NaN, double.NaN);
 
+    /// <summary>Mean time of the server's evidence stage per image, ms (it runs beside queueing and inference).</summary>
+    public double EvidenceMeanMs { get; init; } = double.NaN;
+
     public double ServerCores { get; init; } = double.NaN;
 
     public double BenchCores { get; init; } = double.NaN;
@@ -84,6 +87,7 @@ internal sealed record PhaseResult
         {
             ServerP50Ms = outcomes.ServerTotal.TotalCount == 0 ? double.NaN : outcomes.ServerTotal.GetValueAtPercentile(50) / 1000.0,
             StageMeansMs = (d * 1000, p * 1000, q * 1000, i * 1000),
+            EvidenceMeanMs = outcomes.EvidenceMean * 1000,
         };
     }
 

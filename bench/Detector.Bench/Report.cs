@@ -38,6 +38,9 @@ internal sealed class RunReport
     /// <summary>Per round of the paired throughput comparison: the in-process ceiling and the service, images/s.</summary>
     public List<(string Variant, int Concurrency, double CeilingImagesPerSecond, double ServiceImagesPerSecond)> PairedThroughput { get; } = [];
 
+    /// <summary>Rounds of the paired evidence comparison: throughput with evidence none and with the compared level, one server.</summary>
+    public List<(string Variant, int Concurrency, string Level, double NoneImagesPerSecond, double LevelImagesPerSecond)> PairedEvidence { get; } = [];
+
     public List<string> Notes { get; } = [];
 
     public (long Sent, long Ok, long Rejected, long Failed, long Lost) Totals { get; set; }
@@ -220,6 +223,16 @@ internal static class Report
         foreach (string line in PairedThroughputLines(r))
         {
             yield return line;
+        }
+
+        foreach (IGrouping<string, (string Variant, int Concurrency, string Level, double NoneImagesPerSecond, double LevelImagesPerSecond)> rounds in r.PairedEvidence.GroupBy(p => p.Variant + p.Level))
+        {
+            (string variant, int concurrency, string level, _, _) = rounds.First();
+            double[] ratios = [.. rounds.Select(p => p.LevelImagesPerSecond / p.NoneImagesPerSecond).Order()];
+            double median = Median(ratios);
+            yield return $"{variant}paired evidence at unary c={concurrency}, {level} vs none ({ratios.Length} rounds, ABBA, one server): median of the per-round ratios {F3(median)}× = {Signed((median - 1) * 100)} % throughput "
+                + $"(rounds {string.Join(", ", rounds.Select(p => F3(p.LevelImagesPerSecond / p.NoneImagesPerSecond)))}; "
+                + $"{level} {F1(Median([.. rounds.Select(p => p.LevelImagesPerSecond).Order()]))} vs none {F1(Median([.. rounds.Select(p => p.NoneImagesPerSecond).Order()]))} images/s, medians of the rounds)";
         }
 
         foreach (IGrouping<string, (string Variant, double InProcessP50Ms, double ServiceP50Ms)> rounds in r.PairedC1.GroupBy(p => p.Variant))
