@@ -3,7 +3,8 @@
 # on 2 cores). Run it on an otherwise idle machine: each row also reports the CPU that other processes took.
 #   1. standard        MesoNet: ceilings, Score c=1/4/16/64, ScoreBatch and ScoreStream c=64, open loop, paired c=1 (evidence on)
 #   2. no-evidence     MesoNet, evidence skipped: the like-for-like comparison with the in-process ceilings (c=1, c=64, paired)
-#   3. batching        batching on vs off at c=64, MesoNet and the generated ResNet-50
+#   3. batching        batching on (the manifest's max, Batching:CpuMaxBatchSize=0) vs off at c=64: MesoNet, the generated
+#                      ResNet-50 and the default model (on, off, on again)
 #   4. ort-threads     ONNX Runtime intra-op threads 1/2 x spinning on/off, c=16 and c=64
 #   5. evidence        the default model (baseline-synthetic), evidence on vs skipped, c=1, c=64, paired c=1 and c=64
 #   6. evidence-levels the default model at c=64, paired with the in-process ceiling: evidence full, metadata, none
@@ -37,10 +38,13 @@ for step in "${steps[@]}"; do
     batching)
       "${bench[@]}" --label meso4-batching-on-vs-off --skip-evidence --unary 64 --batch '' --stream '' \
         --pipeline-batches max,1 --bare-batches max,1 --duration 20 --warmup 3 \
-        --variant 'on;Batching:MaxDelayMilliseconds=2' --variant 'off;Batching:Models:meso4-df:MaxBatchSize=1'
+        --variant 'on;Batching:CpuMaxBatchSize=0' --variant 'off;Batching:Models:meso4-df:MaxBatchSize=1'
       "${bench[@]}" --label resnet50-batching-on-vs-off --model resnet50-random --skip-evidence --unary 64 --batch '' --stream '' \
         --ceilings false --duration 45 --warmup 10 \
-        --variant 'on;Batching:MaxDelayMilliseconds=2' --variant 'off;Batching:Models:resnet50-random:MaxBatchSize=1' ;;
+        --variant 'on;Batching:CpuMaxBatchSize=0' --variant 'off;Batching:Models:resnet50-random:MaxBatchSize=1'
+      "${bench[@]}" --label baseline-batching-on-vs-off --model baseline-synthetic --manifests "$baseline" --skip-evidence --unary 64 \
+        --batch '' --stream '' --ceilings false --duration 20 --warmup 3 \
+        --variant 'on;Batching:CpuMaxBatchSize=0' --variant 'off;Batching:Models:baseline-synthetic:MaxBatchSize=1' --variant 'on-again;Batching:CpuMaxBatchSize=0' ;;
     ort-threads)
       "${bench[@]}" --label ort-threads --skip-evidence --unary 16,64 --batch '' --stream '' --ceilings false --duration 15 --warmup 3 \
         --variant 'intra2-spin0;Inference:IntraOpThreads=2;Inference:AllowSpinning=false' \

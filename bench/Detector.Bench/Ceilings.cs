@@ -50,7 +50,7 @@ internal sealed class Ceilings : IDisposable
         _session = new OnnxModelSession(_model, Inference, new OrtExecutionProviderProbe());
         _decoder = new ImageSharpDecoder(configuration.GetSection(ImagingOptions.SectionName).Get<ImagingOptions>() ?? new ImagingOptions());
         _recipe = _model.Manifest.Recipe;
-        Settings = Batching.For(_model.Name, _model.Manifest.MaxBatchSize);
+        Settings = Batching.For(_model.Name, _model.Manifest.MaxBatchSize, onGpu: _session.Provider.Provider == ExecutionProviderSelector.Cuda);
     }
 
     public InferenceOptions Inference { get; }

@@ -80,6 +80,7 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
         Assert.Equal("stretch", tiny.Input.ResizeMode);
         Assert.Equal(32, tiny.Input.Width);
         Assert.Equal(0.5f, tiny.Threshold);
+        Assert.Equal(1, tiny.MaxBatchSize); // on CPU one image at a time by default (Batching:CpuMaxBatchSize)
         Assert.Matches("^[0-9a-f]{64}$", tiny.Sha256);
         Assert.False(Assert.Single(response.Models, m => m.Name == "tiny-extra").IsDefault);
     }

@@ -14,6 +14,15 @@ public sealed class BatchingOptions
     /// </summary>
     public double MaxDelayMilliseconds { get; set; } = 2;
 
+    /// <summary>
+    /// Largest batch on the CPU provider for models without their own <see cref="ModelBatchingOverrides.MaxBatchSize"/>;
+    /// 0 = the manifest's maxBatchSize. Default 1: on CPU, ONNX Runtime already spreads one image over its threads and a
+    /// batch pushes the activations out of the caches. On the 2-core machine, unary c=64 with batching off against the
+    /// manifest's 16: MesoNet 1.22×, the default model 1.29–1.35×, a ResNet-50 neutral (bench/README.md). GPUs keep the
+    /// manifest's maximum (ResNet-50 on an H200: batching 1.44×). Measure before raising it on a larger CPU machine.
+    /// </summary>
+    public int CpuMaxBatchSize { get; set; } = 1;
+
     /// <summary>Concurrent batches per model, one in flight per instance. Default 1 (on 2 cores one batch uses both).</summary>
     public int Instances { get; set; } = 1;
 
@@ -47,11 +56,16 @@ public sealed class BatchingOptions
     /// <summary>The effective settings for one model.</summary>
     /// <param name="model">The model's name (for per-model overrides).</param>
     /// <param name="maxBatchSize">The manifest's maximum batch.</param>
-    /// <param name="onGpu">Whether the model runs on CUDA: then padding defaults to <see cref="DefaultGpuPadSizes"/>.</param>
+    /// <param name="onGpu">
+    /// Whether the model runs on CUDA: then padding defaults to <see cref="DefaultGpuPadSizes"/>; otherwise
+    /// <see cref="CpuMaxBatchSize"/> caps the batch unless the model has its own maximum.
+    /// </param>
     public ModelBatchingSettings For(string model, int maxBatchSize, bool onGpu = false)
     {
         Models.TryGetValue(model, out ModelBatchingOverrides? o);
-        int max = Math.Min(maxBatchSize, o?.MaxBatchSize ?? maxBatchSize);
+        int max = o?.MaxBatchSize is int own ? Math.Min(maxBatchSize, own)
+            : !onGpu && CpuMaxBatchSize > 0 ? Math.Min(maxBatchSize, CpuMaxBatchSize)
+            : maxBatchSize;
         IEnumerable<int> configured = o?.PadToSizes is { Count: > 0 } p ? p : PadToSizes;
         if (onGpu && !configured.Any() && max > 1)
         {

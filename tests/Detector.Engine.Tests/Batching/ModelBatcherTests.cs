@@ -246,7 +246,7 @@ public sealed class ModelBatcherTests
     [Fact]
     public void Settings_PadSizesBelowManifestMax_CapTheBatchAtTheLargestPadSize()
     {
-        BatchingOptions options = new();
+        BatchingOptions options = new() { CpuMaxBatchSize = 0 };
         options.PadToSizes.Add(1);
         options.PadToSizes.Add(4);
 
@@ -263,11 +263,37 @@ public sealed class ModelBatcherTests
         BatchingOptions options = new();
         options.Models["m"] = new ModelBatchingOverrides { MaxBatchSize = 1, Instances = 2 };
 
-        ModelBatchingSettings settings = options.For("m", maxBatchSize: 16);
+        ModelBatchingSettings settings = options.For("m", maxBatchSize: 16, onGpu: true);
 
         Assert.Equal(1, settings.MaxBatchSize);
         Assert.Equal(2, settings.Instances);
-        Assert.Equal(16, options.For("other", 16).MaxBatchSize);
+        Assert.Equal(16, options.For("other", 16, onGpu: true).MaxBatchSize);
+    }
+
+    [Fact]
+    public void Settings_OnCpuByDefault_RunOneImageAtATime()
+    {
+        BatchingOptions options = new();
+
+        ModelBatchingSettings cpu = options.For("m", maxBatchSize: 16);
+
+        Assert.Equal(1, cpu.MaxBatchSize);
+        Assert.Equal([1], cpu.WarmUpSizes);
+        Assert.Equal(16, options.For("m", maxBatchSize: 16, onGpu: true).MaxBatchSize);
+    }
+
+    [Fact]
+    public void Settings_OnCpu_AModelsOwnMaximumOrCpuMaxBatchSizeZeroBringsBatchingBack()
+    {
+        BatchingOptions options = new();
+        options.Models["own"] = new ModelBatchingOverrides { MaxBatchSize = 8 };
+        BatchingOptions manifest = new() { CpuMaxBatchSize = 0 };
+        BatchingOptions four = new() { CpuMaxBatchSize = 4 };
+
+        Assert.Equal(8, options.For("own", maxBatchSize: 16).MaxBatchSize);
+        Assert.Equal(16, manifest.For("m", maxBatchSize: 16).MaxBatchSize);
+        Assert.Equal(4, four.For("m", maxBatchSize: 16).MaxBatchSize);
+        Assert.Equal(2, four.For("m", maxBatchSize: 2).MaxBatchSize);
     }
 
     [Theory]
