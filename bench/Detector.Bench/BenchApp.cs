@@ -244,8 +244,13 @@ internal static class BenchApp
     /// </summary>
     private static async Task RunPairedC1Async(BenchSettings settings, IConfiguration configuration, ImageSet images, LoadRunner runner, RunReport report, TextWriter log)
     {
-        using Ceilings ceilings = new(configuration, images, settings.Model);
+        using Ceilings ceilings = new(configuration, images, settings.Model) { SingleImageIdle = settings.InProcessIdle };
         int pass = images.Count * settings.PairedPasses;
+        if (settings.InProcessIdle > TimeSpan.Zero)
+        {
+            report.Notes.Add($"Diagnostic run: the in-process side of the paired c=1 comparison idles {settings.InProcessIdle.TotalMilliseconds:0.#} ms after each image (--paired-c1-inprocess-idle-ms); its differences are not the target's figure.");
+        }
+
         log.WriteLine($"Paired c=1: {settings.PairedRounds} rounds of {pass} images per side");
 
         // Warm both sides (JIT tiers, ORT arenas, connection) with one pass each, not counted in the rounds.

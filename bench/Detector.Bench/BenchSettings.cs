@@ -89,6 +89,9 @@ internal sealed record BenchSettings
 
     public int PairedPasses { get; init; } = 1;
 
+    /// <summary>Diagnostic: idle pause between the in-process single images of the paired c=1 comparison (0 = none, the target's form).</summary>
+    public TimeSpan InProcessIdle { get; init; }
+
     /// <summary>Rounds of the paired throughput comparison: in-process ceiling and service at the top unary concurrency, ABBA.</summary>
     public int PairedThroughputRounds { get; init; }
 

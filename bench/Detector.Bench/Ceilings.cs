@@ -55,6 +55,13 @@ internal sealed class Ceilings : IDisposable
 
     public InferenceOptions Inference { get; }
 
+    /// <summary>
+    /// Diagnostic only: an idle pause after each in-process single image, as a service idles between requests at c=1
+    /// (the time its client and gRPC take). Shows how much of the c=1 gap is the hot back-to-back loop itself; never used for
+    /// the target's figure.
+    /// </summary>
+    public TimeSpan SingleImageIdle { get; init; }
+
     public BatchingOptions Batching { get; }
 
     public ModelBatchingSettings Settings { get; }
@@ -280,13 +287,19 @@ internal sealed class Ceilings : IDisposable
 
             latency.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds));
             count++;
+            if (SingleImageIdle > TimeSpan.Zero)
+            {
+                Thread.Sleep(SingleImageIdle);
+            }
         }
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         (_, double bench, double other) = ProcStats.Cores(cpuStart, ProcStats.Sample(null));
         return new PhaseResult
         {
-            Name = "in-process single image (decode+preprocess+ORT batch 1, one at a time)",
+            Name = SingleImageIdle > TimeSpan.Zero
+                ? $"in-process single image (decode+preprocess+ORT batch 1, one at a time, {SingleImageIdle.TotalMilliseconds:0.#} ms idle between images: diagnostic)"
+                : "in-process single image (decode+preprocess+ORT batch 1, one at a time)",
             Mode = "inproc-single",
             Concurrency = 1,
             Seconds = seconds,

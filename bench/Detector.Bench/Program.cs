@@ -33,6 +33,7 @@ Option<int> pairedThroughput = new("--paired-throughput") { Description = "Round
 Option<double> pairedThroughputSlice = new("--paired-throughput-slice") { Description = "Seconds of each slice of the paired throughput comparison (plus 1 s of warm-up).", DefaultValueFactory = _ => 5 };
 Option<int> pairedEvidence = new("--paired-evidence") { Description = "Rounds of the paired evidence comparison: the same server at the top --unary concurrency answers slices asking for evidence 'none' and for --paired-evidence-level in turn (ABBA), so the ratio is the evidence layer's cost alone (0 = none).", DefaultValueFactory = _ => 0 };
 Option<string> pairedEvidenceLevel = new("--paired-evidence-level") { Description = "The levels compared with 'none' by --paired-evidence, one after the other, comma-separated: full, metadata.", DefaultValueFactory = _ => "full" };
+Option<double> pairedIdle = new("--paired-c1-inprocess-idle-ms") { Description = "Diagnostic only: the in-process side of --paired-c1 idles this long after each image, as a service idles between requests; its differences are not the target's figure.", DefaultValueFactory = _ => 0 };
 Option<int> pairedPasses = new("--paired-passes") { Description = "Passes over the image set per side and round of the paired c=1 comparison.", DefaultValueFactory = _ => 1 };
 Option<int> soakConcurrency = new("--soak-concurrency") { Description = "Concurrency of the soak.", DefaultValueFactory = _ => 64 };
 Option<string?> requireProvider = new("--require-provider") { Description = "Stop with exit code 5 unless the server runs the model on this provider, e.g. CUDAExecutionProvider." };
@@ -42,7 +43,7 @@ Option<string> label = new("--label") { Description = "Name of the run in the re
 Option<string?> results = new("--results") { Description = "Folder for the CSV and markdown (default: bench/results)." };
 
 RootCommand root = new("Detector load benchmark: drives a running Detector.Server on 127.0.0.1 and measures the in-process ceilings in the same run.");
-foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, pairedThroughput, pairedThroughputSlice, pairedEvidence, pairedEvidenceLevel, requireProvider, skipEvidence, evidence, label, results })
+foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, pairedIdle, pairedThroughput, pairedThroughputSlice, pairedEvidence, pairedEvidenceLevel, requireProvider, skipEvidence, evidence, label, results })
 {
     root.Options.Add(option);
 }
@@ -92,6 +93,7 @@ root.SetAction(async (parsed, cancellationToken) =>
             SoakConcurrency = Positive(parsed.GetValue(soakConcurrency), "--soak-concurrency"),
             PairedRounds = Math.Max(0, parsed.GetValue(pairedRounds)),
             PairedPasses = Positive(parsed.GetValue(pairedPasses), "--paired-passes"),
+            InProcessIdle = TimeSpan.FromMilliseconds(Math.Clamp(parsed.GetValue(pairedIdle), 0, 1000)),
             PairedThroughputRounds = Math.Max(0, parsed.GetValue(pairedThroughput)),
             PairedThroughputSlice = Seconds(parsed.GetValue(pairedThroughputSlice), "--paired-throughput-slice", 1, 600),
             PairedEvidenceRounds = Math.Max(0, parsed.GetValue(pairedEvidence)),
