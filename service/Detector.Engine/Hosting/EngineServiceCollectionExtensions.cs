@@ -24,6 +24,7 @@ public static class EngineServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<BatchingOptions>().Bind(configuration.GetSection(BatchingOptions.SectionName))
             .Validate(o => o.QueueCapacity > 0 && o.Instances > 0 && o.MaxDelayMilliseconds >= 0, "Batching: QueueCapacity and Instances must be > 0, MaxDelayMilliseconds ≥ 0")
+            .Validate(o => o.CpuMaxBatchSize >= 0, "Batching:CpuMaxBatchSize must be ≥ 0 (0 = the manifest's maxBatchSize)")
             .ValidateOnStart();
         services.AddOptions<ImagingOptions>().Bind(configuration.GetSection(ImagingOptions.SectionName))
             .Validate(o => o.MaxBytes > 0 && o.MaxPixels > 0, "Imaging: MaxBytes and MaxPixels must be > 0").ValidateOnStart();

@@ -1,0 +1,44 @@
+using Detector.Engine.Batching;
+using Detector.Engine.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Engine.Tests.Batching;
+
+/// <summary>Batching settings are checked when the host starts, with a message that names the setting.</summary>
+public sealed class BatchingOptionsValidationTests
+{
+    private static BatchingOptions Resolve(string key, string value)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Models:Directory"] = "models", [key] = value })
+            .Build();
+        ServiceCollection services = new();
+        services.AddDetectorEngine(configuration);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<BatchingOptions>>().Value;
+    }
+
+    [Fact]
+    public void CpuMaxBatchSize_Negative_FailsNamingTheSetting()
+    {
+        OptionsValidationException ex = Assert.Throws<OptionsValidationException>(() => Resolve("Batching:CpuMaxBatchSize", "-1"));
+
+        Assert.Contains("Batching:CpuMaxBatchSize", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("4", 4)]
+    public void CpuMaxBatchSize_ZeroOrPositive_IsAccepted(string value, int expected)
+    {
+        Assert.Equal(expected, Resolve("Batching:CpuMaxBatchSize", value).CpuMaxBatchSize);
+    }
+
+    [Fact]
+    public void CpuMaxBatchSize_Unset_DefaultsToOneImagePerInference()
+    {
+        Assert.Equal(1, Resolve("Batching:QueueCapacity", "256").CpuMaxBatchSize);
+    }
+}
