@@ -11,8 +11,8 @@ public sealed class CpuBatchingTests() : HostTestBase(new DetectorHostFactory(ne
     ["Batching:MaxDelayMilliseconds"] = "20",
 }))
 {
-    private static readonly double RedScore = 1.0 / (1.0 + Math.Exp(-4.0));
-    private static readonly double BlueScore = 1.0 / (1.0 + Math.Exp(4.0));
+    private static readonly double RedScore = TestModelFolder.TinyRedScore;
+    private static readonly double BlueScore = TestModelFolder.TinyBlueScore;
 
     [Fact]
     public async Task ListModels_CpuMaxBatchSizeZero_ReportsTheManifestsMaximum()

@@ -9,8 +9,8 @@ namespace Detector.Server.Tests;
 /// <summary>End to end through a real gRPC client: good images are scored exactly as the model computes.</summary>
 public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
 {
-    private static readonly double RedScore = 1.0 / (1.0 + Math.Exp(-4.0));
-    private static readonly double BlueScore = 1.0 / (1.0 + Math.Exp(4.0));
+    private static readonly double RedScore = TestModelFolder.TinyRedScore;
+    private static readonly double BlueScore = TestModelFolder.TinyBlueScore;
 
     private static ImageInput Image(string id, byte[] data) => new() { Id = id, Data = ByteString.CopyFrom(data) };
 

@@ -16,6 +16,12 @@ public sealed class TestModelFolder : IDisposable
     /// <summary>Weights of the standard tiny model: favours red, so red images score high and blue ones low.</summary>
     public static readonly float[] TinyWeights = [4f, 0f, -4f];
 
+    /// <summary>The tiny model's score for pure red (1, 0, 0): sigmoid(4).</summary>
+    public static readonly double TinyRedScore = 1.0 / (1.0 + Math.Exp(-4.0));
+
+    /// <summary>The tiny model's score for pure blue (0, 0, 1): sigmoid(-4).</summary>
+    public static readonly double TinyBlueScore = 1.0 / (1.0 + Math.Exp(4.0));
+
     /// <summary>
     /// Adds the tiny mean-colour model as a "synthetic" detector reading 32×32 RGB through PIL bilinear, /255, sigmoid output.
     /// <paramref name="edit"/> can change the manifest before it is written.
