@@ -305,20 +305,21 @@ internal static class BenchApp
         string level = compared.ToString().ToLowerInvariant();
         log.WriteLine($"Paired evidence: {settings.PairedEvidenceRounds} rounds, unary c={concurrency}, evidence none vs {level}, {slice.TotalSeconds:F0} s slices");
 
-        Task<PhaseResult> Side(EvidenceLevel evidence, int round)
+        Task<PhaseResult> Side(EvidenceLevel evidence, string what)
         {
             runner.EvidenceOverride = evidence;
-            return runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} evidence {evidence.ToString().ToLowerInvariant()} paired round {round + 1}");
+            return runner.ClosedLoopAsync("unary", concurrency, slice, warm, $"unary c={concurrency} evidence {evidence.ToString().ToLowerInvariant()} paired {what}");
         }
 
         try
         {
             // Both levels warm (the pixel checks' code included) before the first counted slice.
-            await Side(compared, -1);
-            await Side(EvidenceLevel.None, -1);
+            await Side(compared, "warm-up");
+            await Side(EvidenceLevel.None, "warm-up");
             for (int round = 0; round < settings.PairedEvidenceRounds; round++)
             {
-                (PhaseResult none, PhaseResult with) = await AbbaRoundAsync(round, () => Side(EvidenceLevel.None, round), () => Side(compared, round));
+                string what = $"round {round + 1}";
+                (PhaseResult none, PhaseResult with) = await AbbaRoundAsync(round, () => Side(EvidenceLevel.None, what), () => Side(compared, what));
                 report.Phases.Add(none);
                 report.Phases.Add(with);
                 report.PairedEvidence.Add((runner.Prefix, concurrency, level, none.ImagesPerSecond, with.ImagesPerSecond));

@@ -228,20 +228,20 @@ internal static class Report
         foreach (IGrouping<string, (string Variant, int Concurrency, string Level, double NoneImagesPerSecond, double LevelImagesPerSecond)> rounds in r.PairedEvidence.GroupBy(p => p.Variant + p.Level))
         {
             (string variant, int concurrency, string level, _, _) = rounds.First();
-            double[] ratios = [.. rounds.Select(p => p.LevelImagesPerSecond / p.NoneImagesPerSecond).Order()];
+            double[] ratios = [.. rounds.Select(p => p.LevelImagesPerSecond / p.NoneImagesPerSecond)];
             double median = Median(ratios);
             yield return $"{variant}paired evidence at unary c={concurrency}, {level} vs none ({ratios.Length} rounds, ABBA, one server): median of the per-round ratios {F3(median)}× = {Signed((median - 1) * 100)} % throughput "
                 + $"(rounds {string.Join(", ", rounds.Select(p => F3(p.LevelImagesPerSecond / p.NoneImagesPerSecond)))}; "
-                + $"{level} {F1(Median([.. rounds.Select(p => p.LevelImagesPerSecond).Order()]))} vs none {F1(Median([.. rounds.Select(p => p.NoneImagesPerSecond).Order()]))} images/s, medians of the rounds)";
+                + $"{level} {F1(Median(rounds.Select(p => p.LevelImagesPerSecond)))} vs none {F1(Median(rounds.Select(p => p.NoneImagesPerSecond)))} images/s, medians of the rounds)";
         }
 
         foreach (IGrouping<string, (string Variant, double InProcessP50Ms, double ServiceP50Ms)> rounds in r.PairedC1.GroupBy(p => p.Variant))
         {
-            double[] deltas = [.. rounds.Select(p => p.ServiceP50Ms - p.InProcessP50Ms).Order()];
+            double[] deltas = [.. rounds.Select(p => p.ServiceP50Ms - p.InProcessP50Ms)];
             double median = Median(deltas);
             yield return $"{rounds.Key}paired c=1 ({deltas.Length} rounds, ABBA): median of the per-round differences {Signed(median)} ms "
                 + $"(rounds {string.Join(", ", rounds.Select(p => Signed(p.ServiceP50Ms - p.InProcessP50Ms)))}; "
-                + $"service {F2(Median([.. rounds.Select(p => p.ServiceP50Ms).Order()]))} ms vs in-process {F2(Median([.. rounds.Select(p => p.InProcessP50Ms).Order()]))} ms, medians of the rounds) "
+                + $"service {F2(Median(rounds.Select(p => p.ServiceP50Ms)))} ms vs in-process {F2(Median(rounds.Select(p => p.InProcessP50Ms)))} ms, medians of the rounds) "
                 + $"(target ≤ +2 ms: {(median <= 2 ? "met" : "NOT met")})";
         }
     }
@@ -250,17 +250,20 @@ internal static class Report
     {
         foreach (IGrouping<string, (string Variant, int Concurrency, double CeilingImagesPerSecond, double ServiceImagesPerSecond)> rounds in r.PairedThroughput.GroupBy(p => p.Variant))
         {
-            double[] ratios = [.. rounds.Select(p => p.ServiceImagesPerSecond / p.CeilingImagesPerSecond).Order()];
+            double[] ratios = [.. rounds.Select(p => p.ServiceImagesPerSecond / p.CeilingImagesPerSecond)];
             double median = Median(ratios);
             yield return $"{rounds.Key}paired unary c={rounds.First().Concurrency} vs in-process ceiling ({ratios.Length} rounds, ABBA): median of the per-round ratios {F2(median)}× "
                 + $"(rounds {string.Join(", ", rounds.Select(p => F2(p.ServiceImagesPerSecond / p.CeilingImagesPerSecond)))}; "
-                + $"service {F1(Median([.. rounds.Select(p => p.ServiceImagesPerSecond).Order()]))} vs ceiling {F1(Median([.. rounds.Select(p => p.CeilingImagesPerSecond).Order()]))} images/s, medians of the rounds) "
+                + $"service {F1(Median(rounds.Select(p => p.ServiceImagesPerSecond)))} vs ceiling {F1(Median(rounds.Select(p => p.CeilingImagesPerSecond)))} images/s, medians of the rounds) "
                 + $"(target ≥ 0.9: {(median >= 0.9 ? "met" : "NOT met")})";
         }
     }
 
-    private static double Median(double[] sorted) =>
-        sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 
     private static string Signed(double v) => (v >= 0 ? "+" : "") + F2(v);
 
