@@ -73,6 +73,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add(modelsDirectory);
         start.ArgumentList.Add($"--Kestrel:Endpoints:Grpc:Url=http://{BenchSettings.Host}:{port}");
         start.ArgumentList.Add($"--Kestrel:Endpoints:Http:Url=http://{BenchSettings.Host}:{port + 1}");
+        // No load balancer to tell: the bench's own client is done when it stops the server (a setting may override).
+        start.ArgumentList.Add("--Shutdown:DrainDelaySeconds=0");
         List<string> environment = [];
         foreach ((string key, string value) in settings)
         {

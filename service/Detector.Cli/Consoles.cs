@@ -43,7 +43,9 @@ internal static class Consoles
     {
         ArgumentNullException.ThrowIfNull(ex);
         string text = $"{CodeName(ex.StatusCode)}: {ex.Status.Detail}";
-        return ex.StatusCode == StatusCode.Unavailable ? text + " (is the detector server running there? see --server)" : text;
+        // The client raised it (connection refused, reset) rather than the server answering it (shutting down, say).
+        bool unreachable = ex.StatusCode == StatusCode.Unavailable && ex.Status.DebugException is not null;
+        return unreachable ? text + " (is the detector server running there? see --server)" : text;
     }
 
     /// <summary>

@@ -36,6 +36,8 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
         }
 
         _settings = settings ?? [];
+        // Disposing a host stops it: without this every test would wait out the shipped drain delay.
+        _settings.TryAdd("Shutdown:DrainDelaySeconds", "0");
     }
 
     public TestModelFolder Models { get; }

@@ -8,4 +8,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(2, LogLevel.Critical, "Detector cannot start: {Problem}")]
     public static partial void CannotStart(ILogger logger, string problem);
+
+    [LoggerMessage(3, LogLevel.Information, "Stopping: refusing new images for {Seconds} s (health NOT_SERVING) before the listener closes")]
+    public static partial void DrainDelay(ILogger logger, double seconds);
 }

@@ -48,7 +48,12 @@ internal static class ServerExtensions
             o.Delay = TimeSpan.Zero;
             o.Period = TimeSpan.FromSeconds(1);
         });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(builder.Configuration.GetValue("ShutdownTimeoutSeconds", 30)));
+        builder.Services.AddOptions<ShutdownOptions>().Bind(builder.Configuration.GetSection(ShutdownOptions.SectionName))
+            .Validate(o => o.DrainDelaySeconds >= 0 && o.TimeoutSeconds > 0, "Shutdown: DrainDelaySeconds must be ≥ 0 and TimeoutSeconds > 0")
+            .Validate(o => o.DrainDelaySeconds < o.TimeoutSeconds, "Shutdown:DrainDelaySeconds must be shorter than Shutdown:TimeoutSeconds, which includes it")
+            .ValidateOnStart();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((o, s) => o.ShutdownTimeout = TimeSpan.FromSeconds(s.Value.TimeoutSeconds));
+        builder.Services.AddHostedService<DrainDelayService>();
         return builder;
     }
 

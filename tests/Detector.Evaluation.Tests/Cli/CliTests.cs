@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Detector.Cli;
 using Detector.Evaluation.Reporting;
+using Grpc.Core;
 
 namespace Detector.Evaluation.Tests.Cli;
 
@@ -199,6 +200,22 @@ public class CliTests
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(["a", "b", "c"], CommonOptions.SplitModels(parsed.GetValue(models)));
+    }
+
+    [Fact]
+    public void Describe_UnavailableRaisedByTheClient_HintsAtTheServerAddress()
+    {
+        RpcException refused = new(new Status(StatusCode.Unavailable, "Error connecting to subchannel.", new HttpRequestException("Connection refused")));
+
+        Assert.Equal("UNAVAILABLE: Error connecting to subchannel. (is the detector server running there? see --server)", Consoles.Describe(refused));
+    }
+
+    [Fact]
+    public void Describe_UnavailableAnsweredByTheServer_IsShownAsTheServerSaidIt()
+    {
+        RpcException stopping = new(new Status(StatusCode.Unavailable, "the service is shutting down and accepts no new images"));
+
+        Assert.Equal("UNAVAILABLE: the service is shutting down and accepts no new images", Consoles.Describe(stopping));
     }
 
     private static CliServices Unreachable() =>
