@@ -1,4 +1,6 @@
 # Detector service on CPU. Build: docker build -t detector .   Run: docker run -p 5000:5000 -p 5001:5001 detector
+# Stop with `docker stop -t 40`: on SIGTERM the service refuses new images for 5 s, then answers what it accepted, within
+# 30 s (Shutdown:*); Docker's default 10 s would kill it mid-drain.
 # (GPU images: publish with -p:DetectorGpu=true on a CUDA 13 + cuDNN 9 base; see bench/gpu-prepare.sh.)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
