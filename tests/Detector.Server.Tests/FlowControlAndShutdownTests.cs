@@ -175,6 +175,42 @@ public sealed class FlowControlAndShutdownTests
         await stopping.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task StopApplication_WithAnIdleStreamOpen_TheStreamEndsUnavailableAfterAnsweringWhatItRead()
+    {
+        FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+        await using DetectorHostFactory factory = new(
+            new Dictionary<string, string?> { ["Shutdown:DrainDelaySeconds"] = "5" },
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        Uri address = factory.StartKestrel();
+        using Grpc.Net.Client.GrpcChannel channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
+        DetectorService.DetectorServiceClient client = DetectorHostFactory.CreateClient(channel);
+        await factory.WaitUntilServingAsync(channel);
+        ByteString image = ByteString.CopyFrom(TestImages.Textured(64, 64, jpeg: true));
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = client.ScoreStream();
+        for (int i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = new ImageInput { Id = $"i{i}", Data = image } });
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await call.ResponseStream.MoveNext());
+            Assert.Equal(0, call.ResponseStream.Current.Result.Status.Code);
+        }
+
+        // The client keeps its stream open and sends nothing more: the drain ends the stream anyway, with a reason.
+        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        Task stopping = factory.Services.GetRequiredService<IHost>().StopAsync();
+        RpcException ended = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+        Assert.Contains("shutting down: this stream was closed after 3 images", ended.Status.Detail, StringComparison.Ordinal);
+        Assert.False(stopping.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static async Task<(StatusCode Code, string Detail)> CallAsync(DetectorService.DetectorServiceClient client, byte[] image, int i)
     {
         try

@@ -42,6 +42,7 @@ public sealed class ModelHost : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly Dictionary<string, LoadedModel> _byName;
+    private readonly CancellationTokenSource _drainStarted = new();
     private volatile bool _ready;
     private volatile bool _draining;
 
@@ -79,6 +80,7 @@ public sealed class ModelHost : IAsyncDisposable
             throw;
         }
 
+        DrainStarted = _drainStarted.Token;
         Models = models;
         _byName = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
         Defaults = models.Where(m => m.Manifest.IsDefault).ToArray();
@@ -92,6 +94,9 @@ public sealed class ModelHost : IAsyncDisposable
     public bool IsReady => _ready;
 
     public bool IsDraining { get => _draining; private set => _draining = value; }
+
+    /// <summary>Cancelled when a drain starts: long calls (streams) stop taking images and end.</summary>
+    public CancellationToken DrainStarted { get; }
 
     public bool TryGet(string name, out LoadedModel model) => _byName.TryGetValue(name, out model!);
 
@@ -115,6 +120,14 @@ public sealed class ModelHost : IAsyncDisposable
     {
         IsDraining = true;
         _ready = false;
+        try
+        {
+            _drainStarted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A stop after the host was disposed: nothing is listening any more.
+        }
     }
 
     /// <summary>Stops admission on every model and answers everything already accepted.</summary>
@@ -133,6 +146,8 @@ public sealed class ModelHost : IAsyncDisposable
             await model.Batcher.DisposeAsync().ConfigureAwait(false);
             model.Session.Dispose();
         }
+
+        _drainStarted.Dispose();
     }
 
     private void LogProvider(ModelDefinition definition, ProviderChoice choice, InferenceOptions inference)

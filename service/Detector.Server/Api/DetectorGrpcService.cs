@@ -67,21 +67,35 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         // Bounded in-flight images, counted until their result is written: when full, we stop reading, and HTTP/2 flow
         // control pushes back on the client; a client that does not read its results cannot grow server memory either.
         using SemaphoreSlim inFlight = new(_options.MaxInFlightPerStream, _options.MaxInFlightPerStream);
+        // A drain (SIGTERM) stops the reading too: a stream of a hundred thousand images would otherwise hold the stop
+        // until its timeout, answering UNAVAILABLE image after image.
+        using CancellationTokenSource stopReading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, engine.Host.DrainStarted);
         Task writer = WriteResultsAsync(finished.Reader, responseStream, inFlight);
         List<Task> running = [];
+        int read = 0;
+        bool drained = false;
         try
         {
             while (true)
             {
-                // Take a slot before reading: the next message stays unread (in HTTP/2 buffers) until one frees.
-                await inFlight.WaitAsync(context.CancellationToken);
-                if (!await requestStream.MoveNext(context.CancellationToken))
+                try
                 {
-                    inFlight.Release();
+                    // Take a slot before reading: the next message stays unread (in HTTP/2 buffers) until one frees.
+                    await inFlight.WaitAsync(stopReading.Token);
+                    if (!await requestStream.MoveNext(stopReading.Token))
+                    {
+                        inFlight.Release();
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (engine.Host.IsDraining && !context.CancellationToken.IsCancellationRequested)
+                {
+                    drained = true;
                     break;
                 }
 
                 // On its own task, so that reading the next message does not wait for this image's inline decode.
+                read++;
                 ScoreStreamRequest message = requestStream.Current;
                 running.Add(Task.Run(() => ScoreAndPublishAsync(message, context, finished.Writer, inFlight), CancellationToken.None));
                 running.RemoveAll(static t => t.IsCompleted);
@@ -93,6 +107,12 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         {
             finished.Writer.TryComplete();
             await writer;
+        }
+
+        if (drained)
+        {
+            // Every image read was answered above; the client sends the rest again, to another instance.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the service is shutting down: this stream was closed after {read} images, each answered; send the rest again"));
         }
     }
 
