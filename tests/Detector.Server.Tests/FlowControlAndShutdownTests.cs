@@ -111,83 +111,112 @@ public sealed class FlowControlAndShutdownTests
         }
     }
 
+    /// <summary>
+    /// The real host over Kestrel (graceful stop needs a real server) with a 5 s drain delay on a fake clock: the delay
+    /// lasts until the test ends it, however slow the machine is.
+    /// </summary>
+    private sealed class StoppableHost : IAsyncDisposable
+    {
+        private static readonly TimeSpan DrainDelay = TimeSpan.FromSeconds(5);
+        private readonly Grpc.Net.Client.GrpcChannel _channel;
+        private Task? _stopping;
+
+        private StoppableHost(DetectorHostFactory factory, FakeTimeProvider clock)
+        {
+            Factory = factory;
+            Clock = clock;
+            _channel = Grpc.Net.Client.GrpcChannel.ForAddress(factory.StartKestrel());
+            Client = DetectorHostFactory.CreateClient(_channel);
+        }
+
+        public DetectorHostFactory Factory { get; }
+
+        public FakeTimeProvider Clock { get; }
+
+        public DetectorService.DetectorServiceClient Client { get; }
+
+        public Grpc.Health.V1.Health.HealthClient Health => new(_channel);
+
+        public bool StopCompleted => _stopping?.IsCompleted ?? false;
+
+        public static async Task<StoppableHost> StartAsync(Dictionary<string, string?>? settings = null)
+        {
+            FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+            settings ??= [];
+            settings["Shutdown:DrainDelaySeconds"] = DrainDelay.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            StoppableHost host = new(new DetectorHostFactory(settings, services: s => s.AddSingleton<TimeProvider>(clock)), clock);
+            await host.Factory.WaitUntilServingAsync(host._channel);
+            return host;
+        }
+
+        /// <summary>What SIGTERM does: the stop signal, then the host's stop, which waits out the drain delay.</summary>
+        public void BeginStop()
+        {
+            Factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            _stopping = Factory.Services.GetRequiredService<IHost>().StopAsync();
+        }
+
+        /// <summary>Ends the drain delay; the stop then completes.</summary>
+        public async Task EndDrainDelayAsync()
+        {
+            Clock.Advance(DrainDelay);
+            await _stopping!.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _channel.Dispose();
+            await Factory.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task StopApplication_WhileRequestsAreRunning_EveryRequestIsAnsweredOrRefusedNoneLost()
     {
         // The drain delay keeps the listener open after admission closed, so calls still on their way are refused by
         // the service (UNAVAILABLE) instead of meeting a closing connection (INTERNAL on the .NET client). Without it
         // this test failed about one run in ten on two busy cores: a whole connection's 100 calls ended INTERNAL.
-        // The delay runs on a fake clock, so it lasts until every call is answered however slow the machine is.
-        FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-        await using DetectorHostFactory factory = new(
-            new Dictionary<string, string?> { ["Batching:MaxDelayMilliseconds"] = "0", ["Shutdown:DrainDelaySeconds"] = "5" },
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        Uri address = factory.StartKestrel();
-        using Grpc.Net.Client.GrpcChannel channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
-        DetectorService.DetectorServiceClient client = DetectorHostFactory.CreateClient(channel);
-        await factory.WaitUntilServingAsync(channel);
+        await using StoppableHost server = await StoppableHost.StartAsync(new() { ["Batching:MaxDelayMilliseconds"] = "0" });
         byte[] image = TestImages.Textured(256, 256, jpeg: true);
 
-        Task<(StatusCode Code, string Detail)>[] calls = Enumerable.Range(0, 300).Select(i => CallAsync(client, image, i)).ToArray();
+        Task<(StatusCode Code, string Detail)>[] calls = Enumerable.Range(0, 300).Select(i => CallAsync(server.Client, image, i)).ToArray();
         await Task.WhenAny(calls);
-        ModelHost host = factory.Services.GetRequiredService<ModelHost>();
-        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-        Task stopping = factory.Services.GetRequiredService<IHost>().StopAsync();
+        server.BeginStop();
         (StatusCode Code, string Detail)[] outcomes = await Task.WhenAll(calls);
 
         // Accepted images are answered (OK); images arriving after the stop began are refused (UNAVAILABLE), never lost.
         Assert.All(outcomes, o => Assert.True(o.Code is StatusCode.OK or StatusCode.Unavailable, $"unexpected {o.Code}: {o.Detail}"));
         Assert.Contains(outcomes, o => o.Code == StatusCode.OK);
-        Assert.True(host.IsDraining);
-        Assert.False(stopping.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(5));
-        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(server.Factory.Services.GetRequiredService<ModelHost>().IsDraining);
+        Assert.False(server.StopCompleted);
+        await server.EndDrainDelayAsync();
     }
 
     [Fact]
     public async Task StopApplication_DuringTheDrainDelay_HealthIsNotServingAndNewCallsAreRefusedByTheService()
     {
-        FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-        await using DetectorHostFactory factory = new(
-            new Dictionary<string, string?> { ["Shutdown:DrainDelaySeconds"] = "5" },
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        Uri address = factory.StartKestrel();
-        using Grpc.Net.Client.GrpcChannel channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
-        DetectorService.DetectorServiceClient client = DetectorHostFactory.CreateClient(channel);
-        await factory.WaitUntilServingAsync(channel);
+        await using StoppableHost server = await StoppableHost.StartAsync();
         byte[] image = TestImages.Textured(64, 64, jpeg: true);
-        Assert.Equal(StatusCode.OK, (await CallAsync(client, image, 0)).Code);
+        Assert.Equal(StatusCode.OK, (await CallAsync(server.Client, image, 0)).Code);
 
-        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-        Task stopping = factory.Services.GetRequiredService<IHost>().StopAsync();
+        server.BeginStop();
 
         // The listener is still open: the service itself answers, with reasons a client can act on.
-        Grpc.Health.V1.HealthCheckResponse health = await new Grpc.Health.V1.Health.HealthClient(channel)
-            .CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "detector.v1.DetectorService" });
+        Grpc.Health.V1.HealthCheckResponse health = await server.Health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "detector.v1.DetectorService" });
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, health.Status);
-        (StatusCode code, string detail) = await CallAsync(client, image, 1);
+        (StatusCode code, string detail) = await CallAsync(server.Client, image, 1);
         Assert.Equal(StatusCode.Unavailable, code);
         Assert.Contains("shutting down", detail, StringComparison.Ordinal);
-        Assert.False(stopping.IsCompleted);
-
-        // Once the delay is over the stop completes.
-        clock.Advance(TimeSpan.FromSeconds(5));
-        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(server.StopCompleted);
+        await server.EndDrainDelayAsync();
     }
 
     [Fact]
     public async Task StopApplication_WithAnIdleStreamOpen_TheStreamEndsUnavailableAfterAnsweringWhatItRead()
     {
-        FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
-        await using DetectorHostFactory factory = new(
-            new Dictionary<string, string?> { ["Shutdown:DrainDelaySeconds"] = "5" },
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        Uri address = factory.StartKestrel();
-        using Grpc.Net.Client.GrpcChannel channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
-        DetectorService.DetectorServiceClient client = DetectorHostFactory.CreateClient(channel);
-        await factory.WaitUntilServingAsync(channel);
+        await using StoppableHost server = await StoppableHost.StartAsync();
         ByteString image = ByteString.CopyFrom(TestImages.Textured(64, 64, jpeg: true));
-        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = client.ScoreStream();
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = server.Client.ScoreStream();
         for (int i = 0; i < 3; i++)
         {
             await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = new ImageInput { Id = $"i{i}", Data = image } });
@@ -200,15 +229,13 @@ public sealed class FlowControlAndShutdownTests
         }
 
         // The client keeps its stream open and sends nothing more: the drain ends the stream anyway, with a reason.
-        factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-        Task stopping = factory.Services.GetRequiredService<IHost>().StopAsync();
+        server.BeginStop();
         RpcException ended = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
         Assert.Contains("shutting down: this stream was closed after 3 images", ended.Status.Detail, StringComparison.Ordinal);
-        Assert.False(stopping.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(5));
-        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(server.StopCompleted);
+        await server.EndDrainDelayAsync();
     }
 
     private static async Task<(StatusCode Code, string Detail)> CallAsync(DetectorService.DetectorServiceClient client, byte[] image, int i)

@@ -7,10 +7,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Detector.Engine.Tests.Scoring;
 
-public sealed class ModelHostDrainTests
+public sealed class ModelHostDrainTests : IDisposable
 {
-    private static ModelHost CreateHost(TestModelFolder folder) => new(
-        ModelRepository.Load(new ModelRepositoryOptions { Directory = folder.Root }),
+    private readonly TestModelFolder _folder = new();
+
+    public ModelHostDrainTests() => _folder.AddTinyModel("tiny");
+
+    public void Dispose() => _folder.Dispose();
+
+    private ModelHost CreateHost() => new(
+        ModelRepository.Load(new ModelRepositoryOptions { Directory = _folder.Root }),
         new InferenceOptions { ExecutionProvider = "cpu" },
         new BatchingOptions(),
         new OrtExecutionProviderProbe(),
@@ -20,9 +26,7 @@ public sealed class ModelHostDrainTests
     [Fact]
     public async Task BeginDrain_AfterWarmUp_NotReadyAndDrainStartedIsSignalled()
     {
-        using TestModelFolder folder = new();
-        folder.AddTinyModel("tiny");
-        await using ModelHost host = CreateHost(folder);
+        await using ModelHost host = CreateHost();
         host.WarmUp();
         Assert.True(host.IsReady);
         Assert.False(host.DrainStarted.IsCancellationRequested);
@@ -38,9 +42,7 @@ public sealed class ModelHostDrainTests
     [Fact]
     public async Task WarmUp_FinishingAfterADrainStarted_DoesNotReportReady()
     {
-        using TestModelFolder folder = new();
-        folder.AddTinyModel("tiny");
-        await using ModelHost host = CreateHost(folder);
+        await using ModelHost host = CreateHost();
 
         host.BeginDrain();
         host.WarmUp();
@@ -51,9 +53,7 @@ public sealed class ModelHostDrainTests
     [Fact]
     public async Task BeginDrain_AfterDispose_DoesNotThrow()
     {
-        using TestModelFolder folder = new();
-        folder.AddTinyModel("tiny");
-        ModelHost host = CreateHost(folder);
+        ModelHost host = CreateHost();
         await host.DisposeAsync();
 
         host.BeginDrain();
