@@ -207,6 +207,15 @@ public sealed class FlowControlAndShutdownTests
         (StatusCode code, string detail) = await CallAsync(server.Client, image, 1);
         Assert.Equal(StatusCode.Unavailable, code);
         Assert.Contains("shutting down", detail, StringComparison.Ordinal);
+
+        // Bulk calls are refused as a whole, so that clients' retry policies (which see call statuses only) act on it.
+        RpcException batch = await Assert.ThrowsAsync<RpcException>(() => server.Client.ScoreBatchAsync(
+            new ScoreBatchRequest { Images = { new ImageInput { Id = "b", Data = ByteString.CopyFrom(image) } } }).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, batch.StatusCode);
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> stream = server.Client.ScoreStream();
+        RpcException streamRefused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(StatusCode.Unavailable, streamRefused.StatusCode);
+        Assert.Contains("shutting down", streamRefused.Status.Detail, StringComparison.Ordinal);
         Assert.False(server.StopCompleted);
         await server.EndDrainDelayAsync();
     }

@@ -54,10 +54,12 @@ public sealed class ScoringEngine
         return models.DistinctBy(m => m.Name).ToArray();
     }
 
-    public async Task<ImageScore> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Throws <see cref="ServiceStoppingException"/> once a drain started, <see cref="EngineNotReadyException"/> while
+    /// models warm up: a bulk call checks it once up front, so the whole call is refused (and retried) at once.
+    /// </summary>
+    public void EnsureAccepting()
     {
-        long start = Stopwatch.GetTimestamp();
-        IReadOnlyList<LoadedModel> models = ResolveModels(request.Models);
         if (_host.IsDraining)
         {
             throw new ServiceStoppingException();
@@ -67,6 +69,13 @@ public sealed class ScoringEngine
         {
             throw new EngineNotReadyException();
         }
+    }
+
+    public async Task<ImageScore> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        IReadOnlyList<LoadedModel> models = ResolveModels(request.Models);
+        EnsureAccepting();
 
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
 

@@ -45,6 +45,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         // The options apply to every image: an unknown model or evidence level fails the whole call, not each item.
         ResolveOrThrow(request.Options);
         _ = EvidenceScopeOf(request.Options);
+        RefuseIfNotAccepting();
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
         {
@@ -61,6 +62,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
     public override async Task ScoreStream(IAsyncStreamReader<ScoreStreamRequest> requestStream, IServerStreamWriter<ScoreStreamResponse> responseStream, ServerCallContext context)
     {
+        // Warming up or stopping: refuse the call itself, which clients' retry policies act on, before reading anything.
+        RefuseIfNotAccepting();
+
         // One writer: IServerStreamWriter allows a single write at a time, results finish in any order.
         Channel<ImageResult> finished = Channel.CreateUnbounded<ImageResult>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -217,6 +221,18 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         if (id.Length > _options.MaxIdLength)
         {
             throw GrpcErrors.InvalidArgument($"id is {id.Length} characters long, over the limit of {_options.MaxIdLength}");
+        }
+    }
+
+    private void RefuseIfNotAccepting()
+    {
+        try
+        {
+            engine.EnsureAccepting();
+        }
+        catch (Exception ex) when (ex is ServiceStoppingException or EngineNotReadyException)
+        {
+            throw GrpcErrors.ToRpcException(ex);
         }
     }
 

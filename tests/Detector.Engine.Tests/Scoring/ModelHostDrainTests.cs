@@ -2,6 +2,7 @@ using Detector.Engine.Batching;
 using Detector.Engine.Inference;
 using Detector.Engine.Models;
 using Detector.Engine.Scoring;
+using Detector.Imaging.Decoding;
 using Detector.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -59,5 +60,19 @@ public sealed class ModelHostDrainTests : IDisposable
         host.BeginDrain();
 
         Assert.True(host.IsDraining);
+    }
+
+    [Fact]
+    public async Task EnsureAccepting_FollowsTheHost_NotReadyThenAcceptingThenStopping()
+    {
+        await using ModelHost host = CreateHost();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+
+        Assert.Throws<EngineNotReadyException>(engine.EnsureAccepting);
+        host.WarmUp();
+        engine.EnsureAccepting();
+        host.BeginDrain();
+        Assert.Throws<ServiceStoppingException>(engine.EnsureAccepting);
     }
 }
