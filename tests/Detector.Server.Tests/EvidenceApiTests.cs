@@ -179,3 +179,42 @@ public sealed class EvidenceDefaultLevelTests() : HostTestBase(new DetectorHostF
         Assert.DoesNotContain(response.Result.Evidence, e => e.Kind == "input.not_examined");
     }
 }
+
+/// <summary>A deployment that keeps full evidence for single images and runs metadata only for bulk calls.</summary>
+public sealed class EvidenceBulkDefaultLevelTests() : HostTestBase(new DetectorHostFactory(new Dictionary<string, string?> { ["Api:DefaultBulkEvidence"] = "Metadata" }))
+{
+    private static ImageInput Image(string id) => new() { Id = id, Data = ByteString.CopyFrom(TestSupport.TestImages.Textured(300, 300, jpeg: true)) };
+
+    private static bool RanPdq(ImageResult result) => result.Evidence.Any(e => e.Kind.Contains("pdq", StringComparison.OrdinalIgnoreCase));
+
+    [Fact]
+    public async Task Score_LevelUnspecified_KeepsTheFullDefault()
+    {
+        ScoreResponse response = await Client.ScoreAsync(new ScoreRequest { Image = Image("single") });
+
+        Assert.True(RanPdq(response.Result));
+    }
+
+    [Fact]
+    public async Task ScoreBatch_LevelUnspecified_UsesTheBulkDefault_AnExplicitLevelWins()
+    {
+        ScoreBatchResponse unspecified = await Client.ScoreBatchAsync(new ScoreBatchRequest { Images = { Image("b1") } });
+        ScoreBatchResponse full = await Client.ScoreBatchAsync(new ScoreBatchRequest { Images = { Image("b2") }, Options = new ScoreOptions { Evidence = EvidenceLevel.Full } });
+
+        Assert.False(RanPdq(unspecified.Results[0]));
+        Assert.Contains(unspecified.Results[0].Evidence, e => e.Kind == "input.not_examined");
+        Assert.True(RanPdq(full.Results[0]));
+    }
+
+    [Fact]
+    public async Task ScoreStream_LevelUnspecified_UsesTheBulkDefault()
+    {
+        using Grpc.Core.AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
+        await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = Image("s1") });
+        await call.RequestStream.CompleteAsync();
+
+        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.Equal(0, call.ResponseStream.Current.Result.Status.Code);
+        Assert.False(RanPdq(call.ResponseStream.Current.Result));
+    }
+}

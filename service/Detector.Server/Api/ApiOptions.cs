@@ -27,4 +27,11 @@ public sealed class ApiOptions
     /// deployments that cannot spare the pixel checks' CPU; a request can always ask for another level.
     /// </summary>
     public EvidenceScope DefaultEvidence { get; set; } = EvidenceScope.Full;
+
+    /// <summary>
+    /// Evidence level of ScoreBatch and ScoreStream requests that leave it unspecified; unset = <see cref="DefaultEvidence"/>.
+    /// Metadata here keeps the full layer for investigators' single images (Score) while bulk triage skips the pixel
+    /// checks (PDQ, watermark), which cost 6–8 % of throughput at saturation on 2 cores.
+    /// </summary>
+    public EvidenceScope? DefaultBulkEvidence { get; set; }
 }

@@ -44,7 +44,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
         // The options apply to every image: an unknown model or evidence level fails the whole call, not each item.
         ResolveOrThrow(request.Options);
-        _ = EvidenceScopeOf(request.Options);
+        _ = EvidenceScopeOf(request.Options, WorkPriority.Bulk);
         RefuseIfNotAccepting();
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
@@ -179,14 +179,15 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     {
         IReadOnlyList<string> models = scoreOptions is null ? [] : scoreOptions.Models;
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero);
-        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, EvidenceScopeOf(scoreOptions));
+        return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, EvidenceScopeOf(scoreOptions, priority));
     }
 
-    private EvidenceScope EvidenceScopeOf(ScoreOptions? scoreOptions)
+    private EvidenceScope EvidenceScopeOf(ScoreOptions? scoreOptions, WorkPriority priority)
     {
+        EvidenceScope byDefault = priority == WorkPriority.Bulk ? _options.DefaultBulkEvidence ?? _options.DefaultEvidence : _options.DefaultEvidence;
         if (scoreOptions is null)
         {
-            return _options.DefaultEvidence;
+            return byDefault;
         }
 
         if (scoreOptions.SkipEvidence)
@@ -196,7 +197,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
         return scoreOptions.Evidence switch
         {
-            EvidenceLevel.Unspecified => _options.DefaultEvidence,
+            EvidenceLevel.Unspecified => byDefault,
             EvidenceLevel.Full => EvidenceScope.Full,
             EvidenceLevel.Metadata => EvidenceScope.Metadata,
             EvidenceLevel.None => EvidenceScope.None,
