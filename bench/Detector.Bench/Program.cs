@@ -57,14 +57,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         {
             Port = parsed.GetValue(port),
             SkipEvidence = parsed.GetValue(skipEvidence),
-            Evidence = parsed.GetValue(evidence)?.ToLowerInvariant() switch
-            {
-                null or "" => Detector.Api.V1.EvidenceLevel.Unspecified,
-                "full" => Detector.Api.V1.EvidenceLevel.Full,
-                "metadata" => Detector.Api.V1.EvidenceLevel.Metadata,
-                "none" => Detector.Api.V1.EvidenceLevel.None,
-                string other => throw new FormatException($"--evidence: '{other}' is not full, metadata or none"),
-            },
+            Evidence = ParseEvidenceLevel(parsed.GetValue(evidence)) ?? throw new FormatException($"--evidence: '{parsed.GetValue(evidence)}' is not full, metadata or none"),
             StartServer = parsed.GetValue(startServer),
             ServerPath = parsed.GetValue(serverPath),
             ServerPid = parsed.GetValue(serverPid),
@@ -97,12 +90,9 @@ root.SetAction(async (parsed, cancellationToken) =>
             PairedThroughputRounds = Math.Max(0, parsed.GetValue(pairedThroughput)),
             PairedThroughputSlice = Seconds(parsed.GetValue(pairedThroughputSlice), "--paired-throughput-slice", 1, 600),
             PairedEvidenceRounds = Math.Max(0, parsed.GetValue(pairedEvidence)),
-            PairedEvidenceLevels = [.. (parsed.GetValue(pairedEvidenceLevel) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(level => level.ToLowerInvariant() switch
-            {
-                "full" => Detector.Api.V1.EvidenceLevel.Full,
-                "metadata" => Detector.Api.V1.EvidenceLevel.Metadata,
-                _ => throw new FormatException($"--paired-evidence-level: '{level}' is not full or metadata"),
-            })],
+            PairedEvidenceLevels = [.. (parsed.GetValue(pairedEvidenceLevel) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(level => ParseEvidenceLevel(level) is { } parsedLevel and (Detector.Api.V1.EvidenceLevel.Full or Detector.Api.V1.EvidenceLevel.Metadata)
+                ? parsedLevel
+                : throw new FormatException($"--paired-evidence-level: '{level}' is not full or metadata"))],
             RequireProvider = parsed.GetValue(requireProvider),
             Label = string.Concat(parsed.GetValue(label)!.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')),
             ResultsDirectory = parsed.GetValue(results),
@@ -181,6 +171,16 @@ static List<double> ParseRates(string? text) =>
     (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(s => s == "auto" ? 0 : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v is > 0 and <= 100_000 ? v : throw new FormatException($"'{s}' is not a rate in images/s (or 'auto')"))
         .ToList();
+
+// The wire level for an --evidence style word ('' = unspecified: the server's default); null when it names none.
+static Detector.Api.V1.EvidenceLevel? ParseEvidenceLevel(string? text) => text?.ToLowerInvariant() switch
+{
+    null or "" => Detector.Api.V1.EvidenceLevel.Unspecified,
+    "full" => Detector.Api.V1.EvidenceLevel.Full,
+    "metadata" => Detector.Api.V1.EvidenceLevel.Metadata,
+    "none" => Detector.Api.V1.EvidenceLevel.None,
+    _ => null,
+};
 
 static int Positive(int value, string name) => value > 0 ? value : throw new FormatException($"{name} must be > 0");
 
