@@ -1,4 +1,3 @@
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
 using Detector.Server.Api;
 using Detector.Server.Hosting;
@@ -23,21 +22,35 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
 });
 builder.AddDetector();
 
-WebApplication app = builder.Build();
+WebApplication? app = null;
 try
 {
-    // Load every model now: a broken manifest or model stops start-up with a message naming the file and the field.
+    // Bind the settings, load every model, then bind the listeners: a broken setting, manifest or model, or a port in
+    // use, stops start-up with one line naming the problem and exit code 2, not an unhandled-exception abort.
+    app = builder.Build();
     app.Services.GetRequiredService<ModelHost>();
+    app.MapDetector();
+    await app.StartAsync();
 }
-catch (ManifestException ex)
+catch (Exception ex) when (StartupFailure.IsOwnProcess)
 {
-    ServerLog.CannotStart(app.Logger, ex.Message);
-    Console.Error.WriteLine($"Detector cannot start: {ex.Message}");
+    string problem = StartupFailure.Describe(ex);
+    if (app is not null)
+    {
+        ServerLog.CannotStart(app.Logger, problem, StartupFailure.IsUnexpected(ex) ? ex : null);
+        await app.DisposeAsync();
+    }
+    else if (StartupFailure.IsUnexpected(ex))
+    {
+        Console.Error.WriteLine(ex); // no logger yet: the stack trace goes to stderr
+    }
+
+    Console.Error.WriteLine($"Detector cannot start: {problem}");
     return 2;
 }
 
-app.MapDetector();
-await app.RunAsync();
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
 return 0;
 
 /// <summary>Entry point, visible to the in-process test host.</summary>

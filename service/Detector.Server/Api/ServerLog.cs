@@ -7,7 +7,7 @@ internal static partial class ServerLog
     public static partial void ScoringFailed(ILogger logger, Exception exception, string imageId);
 
     [LoggerMessage(2, LogLevel.Critical, "Detector cannot start: {Problem}")]
-    public static partial void CannotStart(ILogger logger, string problem);
+    public static partial void CannotStart(ILogger logger, string problem, Exception? exception = null);
 
     [LoggerMessage(3, LogLevel.Information, "Stopping: refusing new images for {Seconds} s (health NOT_SERVING) before the listener closes")]
     public static partial void DrainDelay(ILogger logger, double seconds);
