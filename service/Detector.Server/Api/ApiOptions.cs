@@ -7,7 +7,10 @@ public sealed class ApiOptions
 {
     public const string SectionName = "Api";
 
-    /// <summary>Largest gRPC message accepted, in bytes. Default 64 MiB (one image is capped at Imaging:MaxBytes, 32 MiB).</summary>
+    /// <summary>
+    /// Largest gRPC message accepted, in bytes; Kestrel's request body limit follows it. Default 64 MiB. Must exceed
+    /// Imaging:MaxBytes (one image, 32 MiB) by 64 KiB, so that every image within the image limit can arrive.
+    /// </summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Most images in one ScoreBatch call. Default 256; larger jobs belong on ScoreStream.</summary>

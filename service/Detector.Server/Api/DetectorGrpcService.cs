@@ -78,6 +78,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         List<Task> running = [];
         int read = 0;
         bool drained = false;
+        RpcException? unreadable = null;
         try
         {
             while (true)
@@ -97,6 +98,13 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
                     drained = true;
                     break;
                 }
+                catch (RpcException ex) when (!context.CancellationToken.IsCancellationRequested)
+                {
+                    // A message the server cannot take (over Api:MaxMessageBytes): the stream cannot go on past it,
+                    // but the images read before it are still answered below.
+                    unreadable = ex;
+                    break;
+                }
 
                 // On its own task, so that reading the next message does not wait for this image's inline decode.
                 read++;
@@ -104,13 +112,19 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
                 running.Add(Task.Run(() => ScoreAndPublishAsync(message, context, finished.Writer, inFlight), CancellationToken.None));
                 running.RemoveAll(static t => t.IsCompleted);
             }
-
-            await Task.WhenAll(running);
         }
         finally
         {
+            // Whatever ended the reading, every image read is answered (or, if the client left, abandoned) before the
+            // results channel closes; the tasks never throw, each failure is its image's status.
+            await Task.WhenAll(running);
             finished.Writer.TryComplete();
             await writer;
+        }
+
+        if (unreadable is not null)
+        {
+            throw new RpcException(new Status(unreadable.StatusCode, $"{unreadable.Status.Detail} (message {read + 1} of this stream; the {read} images before it were answered)"));
         }
 
         if (drained)

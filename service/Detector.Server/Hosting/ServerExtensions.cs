@@ -1,7 +1,9 @@
 using Detector.Engine.Hosting;
 using Detector.Engine.Scoring;
 using Detector.Server.Api;
+using Detector.Imaging.Decoding;
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -14,6 +16,12 @@ internal static class ServerExtensions
     /// <summary>Name of the grpc.health.v1 service that reports whether models are loaded and warmed.</summary>
     public const string HealthServiceName = "detector.v1.DetectorService";
 
+    /// <summary>The gRPC length-prefixed message header: a compression flag and a 4-byte length.</summary>
+    private const int GrpcMessageHeaderBytes = 5;
+
+    /// <summary>Room that Api:MaxMessageBytes must leave beside the largest image for its id and options.</summary>
+    private const int MessageHeadroomBytes = 64 * 1024;
+
     public static WebApplicationBuilder AddDetector(this WebApplicationBuilder builder)
     {
         builder.Services.AddDetectorEngine(builder.Configuration);
@@ -21,6 +29,9 @@ internal static class ServerExtensions
             .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0, "Api limits must be > 0")
             .Validate(o => Enum.IsDefined(o.DefaultEvidence), "Api:DefaultEvidence must be Full, Metadata or None")
             .Validate(o => o.DefaultBulkEvidence is not { } bulk || Enum.IsDefined(bulk), "Api:DefaultBulkEvidence must be Full, Metadata or None")
+            .Validate<IOptions<ImagingOptions>>(
+                (o, imaging) => o.MaxMessageBytes >= (long)imaging.Value.MaxBytes + MessageHeadroomBytes,
+                "Api:MaxMessageBytes must exceed Imaging:MaxBytes by at least 64 KiB (room for the image's id and options), or images within the image limit could not arrive")
             .ValidateOnStart();
 
         builder.Services.AddGrpc(o =>
@@ -35,6 +46,13 @@ internal static class ServerExtensions
             o.MaxReceiveMessageSize = api.Value.MaxMessageBytes;
             o.MaxSendMessageSize = api.Value.MaxMessageBytes;
         });
+        // Kestrel caps a request body at 30,000,000 bytes by default, below one image's limit (Imaging:MaxBytes, 32 MiB),
+        // and answers a larger body with an error that reaches the client as UNKNOWN. A unary call's body is one gRPC
+        // message, so follow Api:MaxMessageBytes: images over Imaging:MaxBytes then get the engine's INVALID_ARGUMENT
+        // with the size, and messages over Api:MaxMessageBytes gRPC's own RESOURCE_EXHAUSTED. (grpc-dotnet lifts the
+        // limit itself for streaming calls.)
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((o, api) =>
+            o.Limits.MaxRequestBodySize = (long)api.Value.MaxMessageBytes + GrpcMessageHeaderBytes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o =>
             {
