@@ -32,17 +32,11 @@ public static class SharedData
             return Path.GetFullPath(fromEnv);
         }
 
-        // Walk up from the test binaries to the repository root (the folder holding Detector.sln); shared/ is its sibling.
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null)
+        // shared/ is the sibling of the repository root (the folder holding Detector.sln).
+        if (RepositoryRoot.PathOrNull is { } repository)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Detector.sln")))
-            {
-                string candidate = Path.Combine(dir.Parent?.FullName ?? dir.FullName, "shared");
-                return Directory.Exists(Path.Combine(candidate, "models")) ? candidate : null;
-            }
-
-            dir = dir.Parent;
+            string candidate = Path.Combine(Path.GetDirectoryName(repository) ?? repository, "shared");
+            return Directory.Exists(Path.Combine(candidate, "models")) ? candidate : null;
         }
 
         return null;

@@ -10,16 +10,7 @@ namespace Detector.Engine.Tests.Models;
 /// <summary>The repository's own models/ folder (what the default run serves) loads, validates against its graphs and scores.</summary>
 public sealed class ShippedModelsTests
 {
-    internal static string RepositoryModels()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Detector.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), "models");
-    }
+    internal static string RepositoryModels() => RepositoryRoot.PathOf("models");
 
     [Fact]
     public void Load_RepositoryModels_EveryManifestIsValidAndADefaultExists()
