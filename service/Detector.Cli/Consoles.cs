@@ -7,13 +7,28 @@ namespace Detector.Cli;
 internal static class Consoles
 {
     /// <summary>
-    /// A Spectre console writing to <paramref name="writer"/>: the real terminal when it is stdout, otherwise a plain,
-    /// colourless one (tests, redirected output), wide enough that tables are not wrapped.
+    /// Width of output that is not a terminal (a pipe, a file, a test's writer). Nothing reads it at a fixed width, and a
+    /// wrapped table row, a truncated header or a SHA-256 split over two lines is useless to a script or in a case file,
+    /// so it is never wrapped: Spectre wraps only text wider than this.
     /// </summary>
-    public static IAnsiConsole For(TextWriter writer)
+    internal const int NonTerminalWidth = 1 << 16;
+
+    /// <summary>
+    /// A Spectre console writing to <paramref name="writer"/>: the terminal itself when it is stdout and stdout is a terminal,
+    /// otherwise (redirected stdout, tests) a plain, colourless one that never wraps.
+    /// </summary>
+    public static IAnsiConsole For(TextWriter writer) => Create(writer, IsTerminal(writer, Console.IsOutputRedirected));
+
+    /// <summary>True when <paramref name="writer"/> is stdout and stdout is not redirected to a pipe or a file.</summary>
+    internal static bool IsTerminal(TextWriter writer, bool outputRedirected) => ReferenceEquals(writer, Console.Out) && !outputRedirected;
+
+    /// <summary>The console <see cref="For"/> returns, with the terminal decision made by the caller.</summary>
+    internal static IAnsiConsole Create(TextWriter writer, bool terminal)
     {
-        if (ReferenceEquals(writer, Console.Out))
+        if (terminal)
         {
+            // Spectre reads the terminal's width at every render, so tables fit the window as it is (also after a resize),
+            // and it detects the colours the terminal supports.
             return AnsiConsole.Console;
         }
 
@@ -24,7 +39,7 @@ internal static class Consoles
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = NonTerminalWidth;
         return console;
     }
 
