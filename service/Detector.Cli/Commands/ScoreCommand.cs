@@ -9,9 +9,6 @@ namespace Detector.Cli.Commands;
 /// <summary><c>detector score FILE... [--models a,b] [--json]</c>: scores files one by one with the Score RPC.</summary>
 internal static class ScoreCommand
 {
-    // Every field, defaults included, so scripts can rely on the shape.
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static Command Create(CliServices services)
     {
         var files = new Argument<FileInfo[]>("files") { Description = "Image files to score.", Arity = ArgumentArity.OneOrMore };
@@ -91,7 +88,7 @@ internal static class ScoreCommand
 
                 if (json)
                 {
-                    await io.Output.WriteLineAsync(Json.Format(result));
+                    await io.Output.WriteLineAsync(ProtoJson.Format(result));
                 }
                 else
                 {

@@ -180,6 +180,35 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Models_FakeServer_RowHasSha256AndFullRecipeOnOneLine()
+    {
+        (int code, string output, _) = await RunAsync(["models"], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        string row = Assert.Single(output.Split('\n'), static l => l.Contains(" m1 ", StringComparison.Ordinal));
+        Assert.Contains(FakeDetectorClient.M1Sha256, row, StringComparison.Ordinal);
+        Assert.Contains("256x256 stretch pil-bilinear, RGB NCHW, scale divide 255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]", row, StringComparison.Ordinal);
+        Assert.Contains("wrap it over several lines.", row, StringComparison.Ordinal);
+        Assert.Contains("sha256", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_Json_PrintsTheListModelsResponseAsOneJsonLine()
+    {
+        (int code, string output, _) = await RunAsync(["models", "--json"], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        JsonNode model = JsonNode.Parse(line)!["models"]![0]!;
+        Assert.Equal("m1", model["name"]!.GetValue<string>());
+        Assert.Equal(FakeDetectorClient.M1Sha256, model["sha256"]!.GetValue<string>());
+        Assert.True(model["isDefault"]!.GetValue<bool>());
+        Assert.Equal("pil-bilinear", model["input"]!["resizeFilter"]!.GetValue<string>());
+        Assert.Equal("divide 255", model["input"]!["scale"]!.GetValue<string>());
+        Assert.Equal([0.229f, 0.224f, 0.225f], model["input"]!["std"]!.AsArray().Select(static v => v!.GetValue<float>()));
+    }
+
+    [Fact]
     public async Task Score_BadServerAddress_ExitsTwo()
     {
         using var dir = new TempFolder();

@@ -13,6 +13,9 @@ namespace Detector.Evaluation.Tests.Cli;
 /// </summary>
 internal sealed class FakeDetectorClient : DetectorService.DetectorServiceClient
 {
+    /// <summary>The file hash ListModels reports for m1.</summary>
+    public const string M1Sha256 = "ed04b8820289540949d9d42c10284f73841cbe97a6c23f5940fd048fb79354f3";
+
     private int _streamsOpened;
 
     public int StreamsOpened => Volatile.Read(ref _streamsOpened);
@@ -58,7 +61,23 @@ internal sealed class FakeDetectorClient : DetectorService.DetectorServiceClient
     public override AsyncUnaryCall<ListModelsResponse> ListModelsAsync(ListModelsRequest request, CallOptions options)
     {
         var response = new ListModelsResponse();
-        response.Models.Add(new ModelInfo { Name = "m1", Version = "1", Task = "synthetic", Threshold = 0.5f, IsDefault = true, ExecutionProvider = "CPUExecutionProvider", MaxBatchSize = 16, Input = new InputSpec { Width = 256, Height = 256, ResizeMode = "stretch" } });
+        var input = new InputSpec { Name = "input", Layout = "NCHW", ColorOrder = "RGB", Width = 256, Height = 256, ResizeMode = "stretch", ResizeFilter = "pil-bilinear", Scale = "divide 255" };
+        input.Mean.AddRange([0.485f, 0.456f, 0.406f]);
+        input.Std.AddRange([0.229f, 0.224f, 0.225f]);
+        response.Models.Add(new ModelInfo
+        {
+            Name = "m1",
+            Version = "1",
+            Task = "synthetic",
+            Threshold = 0.5f,
+            IsDefault = true,
+            ExecutionProvider = "CPUExecutionProvider",
+            MaxBatchSize = 16,
+            Input = input,
+            Sha256 = M1Sha256,
+            OutputMeaning = "P(fake) = sigmoid(logit)",
+            Description = "A test model whose description is long enough that an 80-column console would have to wrap it over several lines.",
+        });
         return new AsyncUnaryCall<ListModelsResponse>(Task.FromResult(response), Task.FromResult(new Metadata()), static () => Status.DefaultSuccess, static () => [], static () => { });
     }
 
