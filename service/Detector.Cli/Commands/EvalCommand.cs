@@ -209,23 +209,15 @@ internal static class EvalCommand
     /// </summary>
     private static async Task<int?> CheckModelsAsync(DetectorService.DetectorServiceClient client, Settings settings, string? manifestModel, InvocationConfiguration io, CancellationToken ct)
     {
-        ListModelsResponse available;
-        try
-        {
-            available = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        if (await ModelNames.ListAsync(client, ct) is not { } byName)
         {
             // Nothing to check against; the per-image statuses will tell.
             return null;
         }
 
-        var byName = available.Models.ToDictionary(static m => m.Name, StringComparer.Ordinal);
-        string names = string.Join(", ", byName.Keys.Order(StringComparer.Ordinal));
-        List<string> unknown = settings.Models.Where(m => !byName.ContainsKey(m)).ToList();
-        if (unknown.Count > 0)
+        if (ModelNames.UnknownMessage(settings.Models, byName) is { } unknown)
         {
-            await io.Error.WriteLineAsync($"Unknown model(s) {string.Join(", ", unknown)}; the server has: {names}.");
+            await io.Error.WriteLineAsync(unknown);
             return ExitCodes.Usage;
         }
 
@@ -233,7 +225,7 @@ internal static class EvalCommand
         {
             if (!byName.TryGetValue(manifestModel, out ModelInfo? info))
             {
-                await io.Error.WriteLineAsync($"The server has no model '{manifestModel}' (named in {settings.WriteThreshold}); it has: {names}.");
+                await io.Error.WriteLineAsync($"The server has no model '{manifestModel}' (named in {settings.WriteThreshold}); it has: {ModelNames.Available(byName)}.");
                 return ExitCodes.Usage;
             }
 

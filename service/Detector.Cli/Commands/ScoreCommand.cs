@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Detector.Api.V1;
+using Detector.Cli.Scoring;
 using Google.Protobuf;
 using Grpc.Core;
 using Spectre.Console;
@@ -41,6 +42,27 @@ internal static class ScoreCommand
 
         using (connection)
         {
+            if (models.Count > 0)
+            {
+                // Checked before any file is read or scored: a typo fails once, not once per file.
+                IReadOnlyDictionary<string, ModelInfo>? available;
+                try
+                {
+                    available = await ModelNames.ListAsync(connection.Client, ct);
+                }
+                catch (RpcException ex)
+                {
+                    await io.Error.WriteLineAsync($"Cannot use the detector server at {server}: {Consoles.Describe(ex)}");
+                    return ExitCodes.Failed;
+                }
+
+                if (available is not null && ModelNames.UnknownMessage(models, available) is { } unknown)
+                {
+                    await io.Error.WriteLineAsync(unknown);
+                    return ExitCodes.Usage;
+                }
+            }
+
             IAnsiConsole console = Consoles.For(io.Output);
             var options = new ScoreOptions();
             options.Models.AddRange(models);

@@ -156,6 +156,36 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Score_UnknownModel_ExitsTwoOnceBeforeScoringListingServerModels()
+    {
+        using var dir = new TempFolder();
+        string a = dir.Write("a.png", "0.9");
+        string b = dir.Write("b.png", "0.1");
+        var client = new FakeDetectorClient();
+
+        (int code, string output, string error) = await RunAsync(["score", "--models", "nosuch", a, b], Fake(client));
+
+        Assert.Equal(2, code);
+        Assert.Equal("Unknown model(s) nosuch; the server has: m1." + Environment.NewLine, error);
+        Assert.Equal("", output);
+        Assert.Equal(0, client.ScoreCalls);
+    }
+
+    [Fact]
+    public async Task Score_KnownModel_ScoresEveryFile()
+    {
+        using var dir = new TempFolder();
+        string a = dir.Write("a.png", "0.9");
+        string b = dir.Write("b.png", "0.1");
+        var client = new FakeDetectorClient();
+
+        (int code, _, string error) = await RunAsync(["score", "--models", "m1", a, b], Fake(client));
+
+        Assert.True(code == 0, error);
+        Assert.Equal(2, client.ScoreCalls);
+    }
+
+    [Fact]
     public async Task Score_Json_PrintsOneJsonObjectPerFile()
     {
         using var dir = new TempFolder();

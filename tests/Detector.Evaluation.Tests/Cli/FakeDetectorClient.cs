@@ -17,8 +17,12 @@ internal sealed class FakeDetectorClient : DetectorService.DetectorServiceClient
     public const string M1Sha256 = "ed04b8820289540949d9d42c10284f73841cbe97a6c23f5940fd048fb79354f3";
 
     private int _streamsOpened;
+    private int _scoreCalls;
 
     public int StreamsOpened => Volatile.Read(ref _streamsOpened);
+
+    /// <summary>Unary Score calls made.</summary>
+    public int ScoreCalls => Volatile.Read(ref _scoreCalls);
 
     public override AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> ScoreStream(CallOptions options)
     {
@@ -48,6 +52,7 @@ internal sealed class FakeDetectorClient : DetectorService.DetectorServiceClient
     public override AsyncUnaryCall<ScoreResponse> ScoreAsync(ScoreRequest request, CallOptions options)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Interlocked.Increment(ref _scoreCalls);
         string text = Text(request.Image);
         Task<ScoreResponse> response = text switch
         {
