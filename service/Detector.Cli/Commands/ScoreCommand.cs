@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Detector.Api.V1;
 using Detector.Cli.Scoring;
 using Google.Protobuf;
@@ -7,15 +8,18 @@ using Spectre.Console;
 
 namespace Detector.Cli.Commands;
 
-/// <summary><c>detector score FILE... [--models a,b] [--json]</c>: scores files one by one with the Score RPC.</summary>
+/// <summary>
+/// <c>detector score PATH... [--models a,b] [--json]</c>: scores files, and every file under folders, one at a time with the
+/// Score RPC, so memory holds one file whatever the size of the tree.
+/// </summary>
 internal static class ScoreCommand
 {
     public static Command Create(CliServices services)
     {
-        var files = new Argument<FileInfo[]>("files") { Description = "Image files to score.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("paths") { Description = "Image files, or folders: every file under a folder is scored (recursively, in path order, whatever its extension).", Arity = ArgumentArity.OneOrMore };
         var models = CommonOptions.CreateModels();
         var json = new Option<bool>("--json") { Description = "Print each result as one line of JSON (the ImageResult message)." };
-        var command = new Command("score", "Score image files and print the verdict and each model's score.") { files, models, json };
+        var command = new Command("score", "Score image files or folders and print the verdict and each model's score.") { files, models, json };
         command.SetAction((parse, ct) => RunAsync(
             services,
             parse.GetRequiredValue(CommonOptions.Server),
@@ -27,7 +31,7 @@ internal static class ScoreCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliServices services, string server, FileInfo[] files, IReadOnlyList<string> models, bool json, InvocationConfiguration io, CancellationToken ct)
+    private static async Task<int> RunAsync(CliServices services, string server, string[] paths, IReadOnlyList<string> models, bool json, InvocationConfiguration io, CancellationToken ct)
     {
         DetectorConnection connection;
         try
@@ -66,26 +70,42 @@ internal static class ScoreCommand
             IAnsiConsole console = Consoles.For(io.Output);
             var options = new ScoreOptions();
             options.Models.AddRange(models);
-            int exitCode = ExitCodes.Ok;
-            foreach (FileInfo file in files)
+            int total = 0;
+            int notScored = 0;
+            foreach (InputEntry input in InputFiles.Expand(paths))
             {
+                if (input.Kind == InputKind.Skipped)
+                {
+                    await io.Error.WriteLineAsync($"{input.Path}: {input.Message}");
+                    continue;
+                }
+
+                total++;
+                if (input.Kind == InputKind.Problem)
+                {
+                    await io.Error.WriteLineAsync($"{input.Path}: {input.Message}");
+                    notScored++;
+                    continue;
+                }
+
                 byte[] bytes;
                 try
                 {
-                    bytes = await File.ReadAllBytesAsync(file.FullName, ct);
+                    bytes = await File.ReadAllBytesAsync(input.Path, ct);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    await io.Error.WriteLineAsync($"{file}: cannot read: {ex.Message}");
-                    exitCode = ExitCodes.Failed;
+                    await io.Error.WriteLineAsync($"{input.Path}: cannot read: {ex.Message}");
+                    notScored++;
                     continue;
                 }
 
                 ScoreResponse response;
                 try
                 {
+                    // The array is not touched again, so it is sent without a copy.
                     response = await connection.Client.ScoreAsync(
-                        new ScoreRequest { Image = new ImageInput { Id = file.Name, Data = ByteString.CopyFrom(bytes) }, Options = options },
+                        new ScoreRequest { Image = new ImageInput { Id = input.Id, Data = UnsafeByteOperations.UnsafeWrap(bytes) }, Options = options },
                         cancellationToken: ct);
                 }
                 catch (RpcException ex) when (Consoles.IsServerFailure(ex.StatusCode))
@@ -95,16 +115,16 @@ internal static class ScoreCommand
                 }
                 catch (RpcException ex)
                 {
-                    await io.Error.WriteLineAsync($"{file}: rejected: {Consoles.CodeName(ex.StatusCode)}: {ex.Status.Detail}");
-                    exitCode = ExitCodes.Failed;
+                    await io.Error.WriteLineAsync($"{input.Path}: rejected: {Consoles.CodeName(ex.StatusCode)}: {ex.Status.Detail}");
+                    notScored++;
                     continue;
                 }
 
                 ImageResult result = response.Result ?? new ImageResult();
                 if (result.Status is { Code: not 0 } status)
                 {
-                    await io.Error.WriteLineAsync($"{file}: rejected: {Consoles.CodeName(status.Code)}: {status.Message}");
-                    exitCode = ExitCodes.Failed;
+                    await io.Error.WriteLineAsync($"{input.Path}: rejected: {Consoles.CodeName(status.Code)}: {status.Message}");
+                    notScored++;
                     continue;
                 }
 
@@ -114,11 +134,17 @@ internal static class ScoreCommand
                 }
                 else
                 {
-                    ResultPrinter.Print(console, file.ToString(), result);
+                    ResultPrinter.Print(console, input.Path, result);
                 }
             }
 
-            return exitCode;
+            if (notScored > 0 && total > 1)
+            {
+                // Per-path lines can scroll far up in a large folder.
+                await io.Error.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "Not scored: {0} of {1} (see the lines above).", notScored, total));
+            }
+
+            return notScored > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         }
     }
 }

@@ -186,6 +186,75 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Score_Folder_ScoresEveryFileUnderItInPathOrder()
+    {
+        using var dir = new TempFolder();
+        dir.Write("case/b/1.jpg", "0.9");
+        dir.Write("case/a.png", "0.1");
+        dir.Write("case/b.dat", "0.3"); // any extension
+        var client = new FakeDetectorClient();
+
+        (int code, string output, string error) = await RunAsync(["score", dir.PathOf("case")], Fake(client));
+
+        Assert.True(code == 0, error);
+        Assert.Equal(3, client.ScoreCalls);
+        int a = output.IndexOf(dir.PathOf("case/a.png"), StringComparison.Ordinal);
+        int bDat = output.IndexOf(dir.PathOf("case/b.dat"), StringComparison.Ordinal);
+        int b1 = output.IndexOf(dir.PathOf("case/b/1.jpg"), StringComparison.Ordinal);
+        Assert.True(a >= 0 && a < bDat && bDat < b1, output);
+    }
+
+    [Fact]
+    public async Task Score_FolderWithNonImagesAndEmptyFile_PrintsEachOnStderrAndExitsOne()
+    {
+        using var dir = new TempFolder();
+        dir.Write("case/good.png", "0.9");
+        dir.Write("case/junk.png", "bad");
+        dir.Write("case/empty.jpg", "");
+
+        (int code, string output, string error) = await RunAsync(["score", dir.PathOf("case")], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(1, code);
+        Assert.Contains("likely AI-generated", output, StringComparison.Ordinal);
+        string[] lines = error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            [
+                $"{dir.PathOf("case/empty.jpg")}: not scored: empty (0 bytes), or not a regular file",
+                $"{dir.PathOf("case/junk.png")}: rejected: INVALID_ARGUMENT: not an image",
+                "Not scored: 2 of 3 (see the lines above).",
+            ],
+            lines);
+    }
+
+    [Fact]
+    public async Task Score_FolderJson_IdIsThePathUnderTheFolder()
+    {
+        using var dir = new TempFolder();
+        dir.Write("case/x/1.png", "0.2");
+        dir.Write("case/y/1.png", "0.7");
+
+        (int code, string output, _) = await RunAsync(["score", "--json", dir.PathOf("case")], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        string[] ids = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static l => JsonNode.Parse(l)!["id"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["x/1.png", "y/1.png"], ids);
+    }
+
+    [Fact]
+    public async Task Score_MissingPath_ReportedAndOthersStillScored()
+    {
+        using var dir = new TempFolder();
+        string good = dir.Write("good.png", "0.9");
+        var client = new FakeDetectorClient();
+
+        (int code, _, string error) = await RunAsync(["score", dir.PathOf("nope.png"), good], Fake(client));
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{dir.PathOf("nope.png")}: no such file or folder", error, StringComparison.Ordinal);
+        Assert.Equal(1, client.ScoreCalls);
+    }
+
+    [Fact]
     public async Task Score_Json_PrintsOneJsonObjectPerFile()
     {
         using var dir = new TempFolder();
