@@ -15,6 +15,12 @@ public sealed class EvaluationInput
     /// <summary>Images the server rejected or that could not be read while scoring (added to the data set's own list).</summary>
     public IReadOnlyList<UnreadableItem> ScoringFailures { get; init; } = [];
 
+    /// <summary>
+    /// The data set's items the server accepted and scored (by any model): the sample sizes of the warnings and of the
+    /// report's "scored" counts. Null: every item whose path is not among <see cref="ScoringFailures"/>.
+    /// </summary>
+    public IReadOnlyList<DataSetItem>? ScoredItems { get; init; }
+
     public string CommandLine { get; init; } = "";
 
     public string? Server { get; init; }
@@ -39,6 +45,11 @@ public static class Evaluator
             .ToList();
 
         DataSet data = input.DataSet;
+        IReadOnlyList<DataSetItem> scored = input.ScoredItems ?? ScoredByDefault(data, input.ScoringFailures);
+        int scoredFake = scored.Count(static i => i.IsFake);
+        Dictionary<string, (int Real, int Fake)> scoredByGroup = scored.Where(static i => i.Group.Length > 0)
+            .GroupBy(static i => i.Group, StringComparer.Ordinal)
+            .ToDictionary(static g => g.Key, static g => (g.Count(static i => !i.IsFake), g.Count(static i => i.IsFake)), StringComparer.Ordinal);
         var summary = new DataSetSummary
         {
             Source = data.Source,
@@ -47,11 +58,20 @@ public static class Evaluator
             Items = data.Items.Count,
             Real = data.RealCount,
             Fake = data.FakeCount,
+            Scored = scored.Count,
+            ScoredReal = scored.Count - scoredFake,
+            ScoredFake = scoredFake,
+            NotScored = data.Items.Count - scored.Count,
+            SkippedWhenLoading = data.Unreadable.Count,
             Unreadable = unreadable.Count,
             Groups = data.Items.Where(static i => i.Group.Length > 0)
                 .GroupBy(static i => i.Group, StringComparer.Ordinal)
                 .OrderBy(static g => g.Key, StringComparer.Ordinal)
-                .Select(static g => new GroupCount { Name = g.Key, Real = g.Count(static i => !i.IsFake), Fake = g.Count(static i => i.IsFake) })
+                .Select(g =>
+                {
+                    (int real, int fake) = scoredByGroup.GetValueOrDefault(g.Key);
+                    return new GroupCount { Name = g.Key, Real = g.Count(static i => !i.IsFake), Fake = g.Count(static i => i.IsFake), ScoredReal = real, ScoredFake = fake };
+                })
                 .ToList(),
         };
 
@@ -72,8 +92,15 @@ public static class Evaluator
             DataSet = summary,
             Unreadable = unreadable,
             Models = models,
-            Warnings = Warnings(summary, input.Models, data.Items.Count - input.ScoringFailures.Count, options),
+            Warnings = Warnings(summary, input.Models, options),
         };
+    }
+
+    /// <summary>Items whose display path is not among the scoring failures.</summary>
+    private static List<DataSetItem> ScoredByDefault(DataSet data, IReadOnlyList<UnreadableItem> failures)
+    {
+        var failed = failures.Select(static f => f.Path).ToHashSet(StringComparer.Ordinal);
+        return data.Items.Where(i => !failed.Contains(i.DisplayPath)).ToList();
     }
 
     /// <summary>Metrics of one model over all its samples, then per group.</summary>
@@ -150,43 +177,44 @@ public static class Evaluator
         };
     }
 
-    private static List<string> Warnings(DataSetSummary summary, IReadOnlyList<ModelSamples> models, int scoredImages, EvaluationOptions options)
+    /// <summary>Warnings on the sample sizes: counted over the images that were scored, not those merely listed.</summary>
+    private static List<string> Warnings(DataSetSummary summary, IReadOnlyList<ModelSamples> models, EvaluationOptions options)
     {
         var warnings = new List<string>();
         CultureInfo inv = CultureInfo.InvariantCulture;
-        foreach ((string name, int count) in new[] { ("real", summary.Real), ("fake", summary.Fake) })
+        foreach ((string name, int count) in new[] { ("real", summary.ScoredReal), ("fake", summary.ScoredFake) })
         {
             if (count == 0)
             {
-                warnings.Add($"There are no {name} images: AUC, average precision, TPR at FPR and the confidence interval cannot be computed.");
+                warnings.Add($"No {name} image was scored: AUC, average precision, TPR at FPR and the confidence interval cannot be computed.");
             }
             else if (count < options.FewSamplesWarningBelow)
             {
                 // Worst-case half-width of a 95% interval on a proportion: 1.96 * sqrt(0.25 / n).
                 double halfWidth = 1.96 * Math.Sqrt(0.25 / count) * 100;
-                warnings.Add(string.Format(inv, "Only {0} {1} images (fewer than {2}): rates measured on them are uncertain by up to ±{3:0} percentage points. Do not rely on these numbers alone.", count, name, options.FewSamplesWarningBelow, halfWidth));
+                warnings.Add(string.Format(inv, "Only {0} {1} images were scored (fewer than {2}): rates measured on them are uncertain by up to ±{3:0} percentage points. Do not rely on these numbers alone.", count, name, options.FewSamplesWarningBelow, halfWidth));
             }
         }
 
-        if (summary.Real > 0 && options.TargetFpr > 0)
+        if (summary.ScoredReal > 0 && options.TargetFpr > 0)
         {
-            double expectedFalsePositives = summary.Real * options.TargetFpr;
+            double expectedFalsePositives = summary.ScoredReal * options.TargetFpr;
             if (expectedFalsePositives < 10)
             {
                 int needed = (int)Math.Ceiling(10 / options.TargetFpr);
                 int allowed = (int)Math.Floor(expectedFalsePositives + 1e-9);
-                warnings.Add(string.Format(inv, "A target FPR of {0:0.##%} on {1} real images allows only {2} false {3}, so the chosen threshold is unstable; use at least {4} real images to set it.", options.TargetFpr, summary.Real, allowed, allowed == 1 ? "positive" : "positives", needed));
+                warnings.Add(string.Format(inv, "A target FPR of {0:0.##%} on {1} scored real images allows only {2} false {3}, so the chosen threshold is unstable; use at least {4} real images to set it.", options.TargetFpr, summary.ScoredReal, allowed, allowed == 1 ? "positive" : "positives", needed));
             }
         }
 
-        // Groups are usually small; one line names those whose per-group rates rest on few images of a class.
+        // Groups are usually small; one line names those whose per-group rates rest on few scored images of a class.
         List<string> smallGroups = summary.Groups
-            .Where(g => (g.Real > 0 && g.Real < SmallGroupBelow) || (g.Fake > 0 && g.Fake < SmallGroupBelow))
-            .Select(static g => $"{g.Name} ({g.Real} real, {g.Fake} fake)")
+            .Where(static g => (g.ScoredReal > 0 && g.ScoredReal < SmallGroupBelow) || (g.ScoredFake > 0 && g.ScoredFake < SmallGroupBelow))
+            .Select(static g => $"{g.Name} ({g.ScoredReal} real, {g.ScoredFake} fake)")
             .ToList();
         if (smallGroups.Count > 0)
         {
-            warnings.Add($"Groups with fewer than {SmallGroupBelow} images of a class, whose per-group numbers are rough: {string.Join(", ", smallGroups)}.");
+            warnings.Add($"Groups with fewer than {SmallGroupBelow} scored images of a class, whose per-group numbers are rough: {string.Join(", ", smallGroups)}.");
         }
 
         if (summary.Unreadable > 0)
@@ -197,9 +225,9 @@ public static class Evaluator
         foreach (ModelSamples model in models)
         {
             // A model may be missing from some results (it failed on them, or returned no score).
-            if (model.Samples.Count < scoredImages)
+            if (model.Samples.Count < summary.Scored)
             {
-                warnings.Add($"Model {model.Model} has scores for {model.Samples.Count} of the {scoredImages} images the server accepted.");
+                warnings.Add($"Model {model.Model} has scores for {model.Samples.Count} of the {summary.Scored} images the server accepted.");
             }
         }
 

@@ -107,7 +107,7 @@ internal static class EvalCommand
         }
 
         IAnsiConsole console = Consoles.For(io.Output);
-        await io.Output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "Data set {0}: {1} real, {2} fake, {3} unusable entries.", dataSet.Source, dataSet.RealCount, dataSet.FakeCount, dataSet.Unreadable.Count));
+        await io.Output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "Data set {0}: {1} real and {2} fake images listed, {3} skipped when loading.", dataSet.Source, dataSet.RealCount, dataSet.FakeCount, dataSet.Unreadable.Count));
 
         DetectorConnection connection;
         try
@@ -254,6 +254,7 @@ internal static class EvalCommand
                 DataSet = dataSet,
                 Models = samples,
                 ScoringFailures = failures,
+                ScoredItems = dataSet.Items.Where((_, i) => outcome.Results[i] is not null).ToList(),
                 CommandLine = settings.CommandLine,
                 Server = settings.Server,
                 CreatedUtc = services.Time.GetUtcNow(),
@@ -342,6 +343,16 @@ internal static class EvalCommand
     private static void PrintSummary(IAnsiConsole console, EvaluationReport report)
     {
         CultureInfo inv = CultureInfo.InvariantCulture;
+        DataSetSummary data = report.DataSet;
+        console.MarkupLine(Markup.Escape(string.Format(
+            inv,
+            "Scored {0} of {1} listed images ({2} real, {3} fake); {4} rejected or unreadable when scoring, {5} skipped when loading (see the report).",
+            data.Scored,
+            data.Items,
+            data.ScoredReal,
+            data.ScoredFake,
+            data.NotScored,
+            data.SkippedWhenLoading)));
         string target = (report.Settings.TargetFpr * 100).ToString("0.###", inv) + "%";
         var table = new Table()
             .AddColumn("model").AddColumn(new TableColumn("n").RightAligned())

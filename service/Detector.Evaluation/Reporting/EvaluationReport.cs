@@ -69,15 +69,35 @@ public sealed class DataSetSummary
     [JsonPropertyName("groupBy")]
     public string GroupBy { get; init; } = "";
 
-    /// <summary>Images listed and found (before scoring).</summary>
+    /// <summary>Images listed and found (before scoring); entries skipped while loading are not among them.</summary>
     [JsonPropertyName("items")]
     public int Items { get; init; }
 
+    /// <summary>Real images listed (before scoring).</summary>
     [JsonPropertyName("real")]
     public int Real { get; init; }
 
+    /// <summary>Fake images listed (before scoring).</summary>
     [JsonPropertyName("fake")]
     public int Fake { get; init; }
+
+    /// <summary>Listed images the server accepted and scored: what the metrics and the sample-size warnings rest on.</summary>
+    [JsonPropertyName("scored")]
+    public int Scored { get; init; }
+
+    [JsonPropertyName("scoredReal")]
+    public int ScoredReal { get; init; }
+
+    [JsonPropertyName("scoredFake")]
+    public int ScoredFake { get; init; }
+
+    /// <summary>Listed images that were not scored: rejected by the server, or unreadable when scoring (items − scored).</summary>
+    [JsonPropertyName("notScored")]
+    public int NotScored { get; init; }
+
+    /// <summary>Entries skipped while loading (missing or empty files, bad CSV rows); not among the listed images.</summary>
+    [JsonPropertyName("skippedWhenLoading")]
+    public int SkippedWhenLoading { get; init; }
 
     /// <summary>Entries that could not be scored: found unusable when loading, or rejected when scoring.</summary>
     [JsonPropertyName("unreadable")]
@@ -92,11 +112,19 @@ public sealed class GroupCount
     [JsonPropertyName("name")]
     public string Name { get; init; } = "";
 
+    /// <summary>Real images of the group listed (before scoring).</summary>
     [JsonPropertyName("real")]
     public int Real { get; init; }
 
+    /// <summary>Fake images of the group listed (before scoring).</summary>
     [JsonPropertyName("fake")]
     public int Fake { get; init; }
+
+    [JsonPropertyName("scoredReal")]
+    public int ScoredReal { get; init; }
+
+    [JsonPropertyName("scoredFake")]
+    public int ScoredFake { get; init; }
 }
 
 public sealed class UnreadableEntry

@@ -68,13 +68,16 @@ public static class MarkdownReport
         md.AppendLine("## Data set").AppendLine();
         md.AppendLine("| | real | fake | total |");
         md.AppendLine("|---|---:|---:|---:|");
-        md.AppendLine(Inv($"| **all** | {data.Real} | {data.Fake} | {data.Items} |"));
+        md.AppendLine(Inv($"| listed | {data.Real} | {data.Fake} | {data.Items} |"));
+        md.AppendLine(Inv($"| not scored (rejected or unreadable when scoring) | {data.Real - data.ScoredReal} | {data.Fake - data.ScoredFake} | {data.NotScored} |"));
+        md.AppendLine(Inv($"| **scored** | **{data.ScoredReal}** | **{data.ScoredFake}** | **{data.Scored}** |"));
         foreach (GroupCount group in data.Groups)
         {
-            md.AppendLine(Inv($"| {Cell(group.Name)} | {group.Real} | {group.Fake} | {group.Real + group.Fake} |"));
+            md.AppendLine(Inv($"| scored in group {Cell(group.Name)} | {group.ScoredReal} | {group.ScoredFake} | {group.ScoredReal + group.ScoredFake} |"));
         }
 
-        md.AppendLine().AppendLine(Inv($"Unreadable or rejected files: {data.Unreadable} (left out of every metric)."));
+        md.AppendLine();
+        md.AppendLine(Inv($"Metrics and sample-size warnings count scored images only. Skipped when loading (missing or empty files, bad CSV rows; not listed above): {data.SkippedWhenLoading}. Unreadable or rejected files in all: {data.Unreadable} (left out of every metric; see Unreadable files)."));
         md.AppendLine();
     }
 

@@ -110,6 +110,40 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Eval_RejectedAndEmptyFiles_CountsAndWarningsUseScoredImages()
+    {
+        using var dir = new TempFolder();
+        for (int i = 0; i < 8; i++)
+        {
+            dir.Write($"data/real/cam_{i}.png", "0.2");
+            dir.Write($"data/fake/gen_{i}.png", "0.8");
+        }
+
+        dir.Write("data/real/empty.png", "");
+        dir.Write("data/fake/junk.png", "bad");
+
+        (int code, string output, string error) = await RunAsync(["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--bootstrap", "0"], Fake(new FakeDetectorClient()));
+
+        Assert.True(code == 0, error);
+        EvaluationReport report = ReportJson.Deserialize(File.ReadAllText(dir.PathOf("out/report.json")))!;
+        DataSetSummary data = report.DataSet;
+        Assert.Equal((8, 9, 17), (data.Real, data.Fake, data.Items));
+        Assert.Equal((8, 8, 16), (data.ScoredReal, data.ScoredFake, data.Scored));
+        Assert.Equal((1, 1, 2), (data.NotScored, data.SkippedWhenLoading, data.Unreadable));
+        Assert.Equal(16, report.Models[0].Overall.Count);
+        Assert.Contains(report.Warnings, static w => w.StartsWith("Only 8 fake images were scored", StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Warnings, static w => w.Contains("9 fake", StringComparison.Ordinal));
+        Assert.DoesNotContain(report.Warnings, static w => w.StartsWith("Model m1 has scores for", StringComparison.Ordinal));
+        Assert.Contains("Groups with fewer than 30 scored images of a class, whose per-group numbers are rough: cam (8 real, 0 fake), gen (0 real, 8 fake).", report.Warnings);
+
+        string md = File.ReadAllText(dir.PathOf("out/report.md"));
+        Assert.Contains("| listed | 8 | 9 | 17 |", md, StringComparison.Ordinal);
+        Assert.Contains("| not scored (rejected or unreadable when scoring) | 0 | 1 | 1 |", md, StringComparison.Ordinal);
+        Assert.Contains("| **scored** | **8** | **8** | **16** |", md, StringComparison.Ordinal);
+        Assert.Contains("Scored 16 of 17 listed images (8 real, 8 fake); 1 rejected or unreadable when scoring, 1 skipped when loading", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Eval_ManifestForModelNotSelected_ExitsTwoBeforeScoring()
     {
         using var dir = new TempFolder();

@@ -50,8 +50,8 @@ public class ReportTests
         Assert.Contains("### By group", md, StringComparison.Ordinal);
         Assert.Contains("| cams |", md, StringComparison.Ordinal);
         Assert.Contains("| gone.png | file not found |", md, StringComparison.Ordinal);
-        Assert.Contains("**Warning:** Only 4 real images", md, StringComparison.Ordinal);
-        Assert.Contains("Groups with fewer than 30 images of a class, whose per-group numbers are rough: cams (4 real, 2 fake), gen (0 real, 2 fake).", md, StringComparison.Ordinal);
+        Assert.Contains("**Warning:** Only 4 real images were scored", md, StringComparison.Ordinal);
+        Assert.Contains("Groups with fewer than 30 scored images of a class, whose per-group numbers are rough: cams (4 real, 2 fake), gen (0 real, 2 fake).", md, StringComparison.Ordinal);
         Assert.Contains("`detector eval --data set.csv`", md, StringComparison.Ordinal);
         Assert.Contains("2025-03-04 05:06:07", md, StringComparison.Ordinal);
         Assert.Contains("![roc](roc.png)", md, StringComparison.Ordinal);
@@ -109,6 +109,39 @@ public class ReportTests
         Assert.Null(gen.Auc);
         Assert.Equal(2, gen.Fake);
         Assert.Equal(2, gen.Confusion.TruePositives + gen.Confusion.FalseNegatives);
+    }
+
+    [Fact]
+    public void Evaluate_ScoringFailure_CountsAndWarningsUseTheScoredImages()
+    {
+        using var dir = new TempFolder();
+        string csv = dir.Write("set.csv", "r1.png,real,cams\nr2.png,real,cams\nf1.png,fake,gen\nf2.png,fake,gen\nf3.png,fake,gen\n");
+        foreach (string name in new[] { "r1.png", "r2.png", "f1.png", "f2.png", "f3.png" })
+        {
+            dir.Write(name, "x");
+        }
+
+        DataSet data = DataSetLoader.Load(csv);
+        var samples = new List<ScoredSample> { new("r1.png", false, "cams", 0.1), new("r2.png", false, "cams", 0.2), new("f1.png", true, "gen", 0.9), new("f2.png", true, "gen", 0.8) };
+
+        EvaluationReport report = Evaluator.Evaluate(
+            new EvaluationInput
+            {
+                DataSet = data,
+                Models = [new ModelSamples("m", "1", "synthetic", 0.5, samples)],
+                ScoringFailures = [new UnreadableItem("f3.png", "INVALID_ARGUMENT: not an image")],
+            },
+            new EvaluationOptions { BootstrapResamples = 0 });
+
+        DataSetSummary summary = report.DataSet;
+        Assert.Equal((3, 5), (summary.Fake, summary.Items));
+        Assert.Equal((2, 2, 4, 1), (summary.ScoredReal, summary.ScoredFake, summary.Scored, summary.NotScored));
+        GroupCount gen = summary.Groups.Single(static g => g.Name == "gen");
+        Assert.Equal((3, 2), (gen.Fake, gen.ScoredFake));
+        Assert.Contains(report.Warnings, static w => w.StartsWith("Only 2 fake images were scored (fewer than 100): rates measured on them are uncertain by up to ±69 percentage points.", StringComparison.Ordinal));
+        Assert.Contains("Groups with fewer than 30 scored images of a class, whose per-group numbers are rough: cams (2 real, 0 fake), gen (0 real, 2 fake).", report.Warnings);
+        Assert.DoesNotContain(report.Warnings, static w => w.StartsWith("Model m has scores for", StringComparison.Ordinal));
+        Assert.Equal(4, report.Models[0].Overall.Count);
     }
 
     /// <summary>4 real (group cams), 4 fake (2 cams, 2 gen), one missing file; a good model and a coin-flip one.</summary>
