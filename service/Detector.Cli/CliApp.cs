@@ -9,6 +9,24 @@ namespace Detector.Cli;
 internal sealed record CliServices(Func<string, DetectorConnection> Connect, TimeProvider Time)
 {
     public static CliServices Default { get; } = new(DetectorConnection.Open, TimeProvider.System);
+
+    /// <summary>
+    /// Opens a connection to <paramref name="server"/>; when the address is unusable, writes why to <paramref name="error"/>
+    /// and returns null (the command exits with <see cref="ExitCodes.Usage"/>).
+    /// </summary>
+    public async Task<DetectorConnection?> TryConnectAsync(string server, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            return Connect(server);
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return null;
+        }
+    }
 }
 
 /// <summary>The <c>detector</c> command tree: score, models, eval.</summary>

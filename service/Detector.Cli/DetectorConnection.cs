@@ -22,7 +22,8 @@ internal sealed class DetectorConnection : IDisposable
     {
         if (!Uri.TryCreate(address, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"--server must be an http:// or https:// address, got '{address}'.", nameof(address));
+            // No parameter name: the message is printed as it is, and " (Parameter 'address')" means nothing to a user.
+            throw new ArgumentException($"--server must be an http:// or https:// address, got '{address}'.");
         }
 
         var channel = GrpcChannel.ForAddress(uri, new GrpcChannelOptions

@@ -109,14 +109,8 @@ internal static class EvalCommand
         IAnsiConsole console = Consoles.For(io.Output);
         await io.Output.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "Data set {0}: {1} real and {2} fake images listed, {3} skipped when loading.", dataSet.Source, dataSet.RealCount, dataSet.FakeCount, dataSet.Unreadable.Count));
 
-        DetectorConnection connection;
-        try
+        if (await services.TryConnectAsync(settings.Server, io.Error) is not { } connection)
         {
-            connection = services.Connect(settings.Server);
-        }
-        catch (ArgumentException ex)
-        {
-            await io.Error.WriteLineAsync(ex.Message);
             return ExitCodes.Usage;
         }
 

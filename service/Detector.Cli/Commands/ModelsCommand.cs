@@ -104,14 +104,8 @@ internal static class ModelsCommand
 
     private static async Task<int> RunAsync(CliServices services, string server, bool json, InvocationConfiguration io, CancellationToken ct)
     {
-        DetectorConnection connection;
-        try
+        if (await services.TryConnectAsync(server, io.Error) is not { } connection)
         {
-            connection = services.Connect(server);
-        }
-        catch (ArgumentException ex)
-        {
-            await io.Error.WriteLineAsync(ex.Message);
             return ExitCodes.Usage;
         }
 

@@ -33,14 +33,8 @@ internal static class ScoreCommand
 
     private static async Task<int> RunAsync(CliServices services, string server, string[] paths, IReadOnlyList<string> models, bool json, InvocationConfiguration io, CancellationToken ct)
     {
-        DetectorConnection connection;
-        try
+        if (await services.TryConnectAsync(server, io.Error) is not { } connection)
         {
-            connection = services.Connect(server);
-        }
-        catch (ArgumentException ex)
-        {
-            await io.Error.WriteLineAsync(ex.Message);
             return ExitCodes.Usage;
         }
 

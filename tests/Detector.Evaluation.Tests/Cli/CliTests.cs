@@ -341,16 +341,25 @@ public class CliTests
         Assert.Equal([0.229f, 0.224f, 0.225f], model["input"]!["std"]!.AsArray().Select(static v => v!.GetValue<float>()));
     }
 
-    [Fact]
-    public async Task Score_BadServerAddress_ExitsTwo()
+    [Theory]
+    [InlineData("score")]
+    [InlineData("models")]
+    [InlineData("eval")]
+    public async Task BadServerAddress_ExitsTwoWithTheMessageAlone(string command)
     {
         using var dir = new TempFolder();
-        string file = dir.Write("a.png", "0.25");
+        string file = dir.Write("data/real/a.png", "0.25");
+        string[] args = command switch
+        {
+            "score" => ["score", "--server", "foo", file],
+            "models" => ["models", "--server", "foo"],
+            _ => ["eval", "--server", "foo", "--data", dir.PathOf("data"), "--out", dir.PathOf("out")],
+        };
 
-        (int code, _, string error) = await RunAsync(["score", "--server", "127.0.0.1:5000", file], CliServices.Default);
+        (int code, _, string error) = await RunAsync(args, CliServices.Default);
 
         Assert.Equal(2, code);
-        Assert.Contains("http://", error, StringComparison.Ordinal);
+        Assert.Equal("--server must be an http:// or https:// address, got 'foo'." + Environment.NewLine, error);
     }
 
     [Fact]
