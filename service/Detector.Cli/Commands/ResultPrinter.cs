@@ -22,7 +22,8 @@ internal static class ResultPrinter
 
         if (result.Info is { } info)
         {
-            console.MarkupLine(Markup.Escape(string.Format(inv, "  image: {0} {1}x{2}, {3:N0} bytes, {4}, sha256 {5}", info.Format, info.Width, info.Height, info.SizeBytes, info.ColorModel, info.Sha256)));
+            string bits = info.BitsPerPixel > 0 ? string.Format(inv, " {0} bpp", info.BitsPerPixel) : "";
+            console.MarkupLine(Markup.Escape(string.Format(inv, "  image: {0} {1}x{2}, {3:N0} bytes, {4}{5}, {6}, sha256 {7}", info.Format, info.Width, info.Height, info.SizeBytes, info.ColorModel, bits, Orientation(info.ExifOrientation), info.Sha256)));
         }
 
         if (result.Scores.Count > 0)
@@ -61,6 +62,27 @@ internal static class ResultPrinter
 
         console.WriteLine();
     }
+
+    /// <summary>
+    /// The EXIF orientation tag and how a viewer shows the image (the tag's meaning, as exiftool words it). The service scores
+    /// the pixels as stored, so a rotated tag means the investigator and the model saw different orientations.
+    /// </summary>
+    internal static string Orientation(int tag) => tag switch
+    {
+        0 => "no EXIF orientation",
+        1 => "EXIF orientation 1 (upright)",
+        >= 2 and <= 8 => string.Format(CultureInfo.InvariantCulture, "EXIF orientation {0} (viewers {1}; scored as stored)", tag, tag switch
+        {
+            2 => "mirror it horizontally",
+            3 => "rotate it 180°",
+            4 => "mirror it vertically",
+            5 => "mirror it horizontally and rotate it 270° CW",
+            6 => "rotate it 90° CW",
+            7 => "mirror it horizontally and rotate it 90° CW",
+            _ => "rotate it 270° CW",
+        }),
+        _ => string.Format(CultureInfo.InvariantCulture, "EXIF orientation {0} (not a valid value)", tag),
+    };
 
     private static string StrengthName(EvidenceStrength strength) => strength switch
     {
