@@ -55,6 +55,16 @@ public class CliTests
         Assert.Contains("--write-threshold needs an explicit --target-fpr", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EvalHelp_TargetFpr_SaysWriteThresholdNeedsItExplicitly()
+    {
+        (int code, string output, _) = await RunAsync(["eval", "--help"], Unreachable());
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n'), static l => l.TrimStart().StartsWith("--target-fpr", StringComparison.Ordinal));
+        Assert.Contains("(default 0.01; --write-threshold needs it given explicitly)", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--target-fpr", "1.5")]
     [InlineData("--concurrency", "0")]
