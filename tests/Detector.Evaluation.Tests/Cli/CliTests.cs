@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Detector.Cli;
+using Detector.Cli.Commands;
 using Detector.Evaluation.Reporting;
 using Grpc.Core;
 
@@ -268,6 +269,26 @@ public class CliTests
                 "Not scored: 2 of 3 (see the lines above).",
             ],
             lines);
+    }
+
+    [Fact]
+    public async Task Score_FileOverTheMessageLimit_NotReadNotSentReported()
+    {
+        using var dir = new TempFolder();
+        dir.Write("case/good.png", "0.9");
+        string huge = dir.Write("case/video.mp4", "");
+        using (FileStream stream = File.OpenWrite(huge))
+        {
+            stream.SetLength(ScoreCommand.MaxFileBytes + 1); // sparse: no 64 MiB written
+        }
+
+        var client = new FakeDetectorClient();
+        (int code, string output, string error) = await RunAsync(["score", dir.PathOf("case")], Fake(client));
+
+        Assert.Equal(1, code);
+        Assert.Contains("likely AI-generated", output, StringComparison.Ordinal);
+        Assert.Contains($"{huge}: not scored: {ScoreCommand.MaxFileBytes + 1} bytes, over the {ScoreCommand.MaxFileBytes} bytes", error, StringComparison.Ordinal);
+        Assert.Equal(1, client.ScoreCalls);
     }
 
     [Fact]
