@@ -27,6 +27,16 @@ public sealed class RequestSizeTests
 
     private static ImageInput Image(string id, ByteString data) => new() { Id = id, Data = data };
 
+    /// <summary>1 MiB per image, 2 MiB per message: the limit cases stay cheap to build.</summary>
+    private static Dictionary<string, string?> SmallLimits() => new()
+    {
+        ["Imaging:MaxBytes"] = "1048576",
+        ["Api:MaxMessageBytes"] = "2097152",
+    };
+
+    private static Task<RpcException> ScoreFailsAsync(KestrelHost host, string id, int size) =>
+        Assert.ThrowsAsync<RpcException>(() => host.Client.ScoreAsync(new ScoreRequest { Options = NoEvidence, Image = Image(id, PaddedJpeg(size)) }).ResponseAsync);
+
     [Fact]
     public async Task Score_ImageAboveKestrelsDefaultBodyLimitButWithinTheImageLimit_IsScored()
     {
@@ -43,8 +53,7 @@ public sealed class RequestSizeTests
     {
         await using KestrelHost host = await KestrelHost.StartAsync();
 
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
-            host.Client.ScoreAsync(new ScoreRequest { Options = NoEvidence, Image = Image("35-mb", PaddedJpeg(35_000_000)) }).ResponseAsync);
+        RpcException ex = await ScoreFailsAsync(host, "35-mb", 35_000_000);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("35000000", ex.Status.Detail, StringComparison.Ordinal);
@@ -71,14 +80,9 @@ public sealed class RequestSizeTests
     [Fact]
     public async Task Score_MessageOverApiMaxMessageBytes_IsResourceExhausted()
     {
-        await using KestrelHost host = await KestrelHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Imaging:MaxBytes"] = "1048576",
-            ["Api:MaxMessageBytes"] = "2097152",
-        });
+        await using KestrelHost host = await KestrelHost.StartAsync(SmallLimits());
 
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
-            host.Client.ScoreAsync(new ScoreRequest { Options = NoEvidence, Image = Image("3-mb", PaddedJpeg(3_000_000)) }).ResponseAsync);
+        RpcException ex = await ScoreFailsAsync(host, "3-mb", 3_000_000);
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("message", ex.Status.Detail, StringComparison.OrdinalIgnoreCase);
@@ -87,14 +91,9 @@ public sealed class RequestSizeTests
     [Fact]
     public async Task Score_BetweenTheImageLimitAndApiMaxMessageBytes_IsInvalidArgumentNotAKestrelError()
     {
-        await using KestrelHost host = await KestrelHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Imaging:MaxBytes"] = "1048576",
-            ["Api:MaxMessageBytes"] = "2097152",
-        });
+        await using KestrelHost host = await KestrelHost.StartAsync(SmallLimits());
 
-        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
-            host.Client.ScoreAsync(new ScoreRequest { Options = NoEvidence, Image = Image("1.5-mb", PaddedJpeg(1_500_000)) }).ResponseAsync);
+        RpcException ex = await ScoreFailsAsync(host, "1.5-mb", 1_500_000);
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Contains("1048576", ex.Status.Detail, StringComparison.Ordinal);
@@ -103,11 +102,7 @@ public sealed class RequestSizeTests
     [Fact]
     public async Task ScoreStream_MessageOverApiMaxMessageBytes_AnswersTheImagesBeforeItThenEndsResourceExhausted()
     {
-        await using KestrelHost host = await KestrelHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Imaging:MaxBytes"] = "1048576",
-            ["Api:MaxMessageBytes"] = "2097152",
-        });
+        await using KestrelHost host = await KestrelHost.StartAsync(SmallLimits());
         using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = host.Client.ScoreStream();
         for (int i = 0; i < 3; i++)
         {
