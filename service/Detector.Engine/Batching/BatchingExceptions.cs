@@ -13,6 +13,20 @@ public sealed class QueueFullException(string model, int capacity, TimeSpan retr
 public sealed class ServiceStoppingException()
     : Exception("the service is shutting down and accepts no new images");
 
-/// <summary>The request's deadline passed while it waited; it never reached the model.</summary>
-public sealed class DeadlineExceededException(string model)
-    : Exception($"the deadline passed while the image waited for model '{model}'");
+/// <summary>The request's deadline passed before its image reached the model.</summary>
+public sealed class DeadlineExceededException : Exception
+{
+    /// <summary>The deadline passed while the image waited in <paramref name="model"/>'s queue.</summary>
+    public DeadlineExceededException(string model)
+        : base($"the deadline passed while the image waited for model '{model}'")
+    {
+    }
+
+    private DeadlineExceededException(string message, bool _)
+        : base(message)
+    {
+    }
+
+    /// <summary>The deadline had passed when the request arrived: nothing was decoded or queued.</summary>
+    public static DeadlineExceededException OnArrival() => new("the deadline had passed when the request arrived; nothing was scored", false);
+}

@@ -99,6 +99,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         {
             Interlocked.Decrement(ref _queued);
             ArrayPool<float>.Shared.Return(tensor);
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.ForAbandoned(deadline, _time.GetUtcNow())).Inc();
             cancellationToken.ThrowIfCancellationRequested();
             throw new DeadlineExceededException(_model);
         }
@@ -365,6 +366,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             EngineLog.BatchFailed(_logger, ex, _model, live);
             foreach (BatchItem item in batch)
             {
+                EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Failed).Inc();
                 item.Fail(ex);
             }
         }
@@ -388,6 +390,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         private int _state;
         private CancellationTokenRegistration _cancellation;
         private ITimer? _deadlineTimer;
+        private DateTimeOffset? _deadline;
 
         public BatchItem(ModelBatcher owner, float[] tensor, int tensorLength, int height, int width, WorkPriority priority, long enqueuedAt)
         {
@@ -416,6 +419,7 @@ public sealed class ModelBatcher : IAsyncDisposable
 
         public void Arm(DateTimeOffset? deadline, CancellationToken cancellationToken)
         {
+            _deadline = deadline;
             if (deadline is { } d)
             {
                 TimeSpan due = d - _owner._time.GetUtcNow();
@@ -482,7 +486,7 @@ public sealed class ModelBatcher : IAsyncDisposable
                 ReleaseTensor();
             }
 
-            string outcome = reason is DeadlineExceededException ? EngineMetrics.Outcome.Deadline : EngineMetrics.Outcome.Cancelled;
+            string outcome = reason is DeadlineExceededException ? EngineMetrics.Outcome.Deadline : EngineMetrics.Outcome.ForAbandoned(_deadline, _owner._time.GetUtcNow());
             EngineMetrics.Requests.WithLabels(_owner._model, outcome).Inc();
             Cleanup();
             if (reason is OperationCanceledException oce)

@@ -46,6 +46,9 @@ public sealed class ModelHost : IAsyncDisposable
     private volatile bool _ready;
     private volatile bool _draining;
 
+    /// <summary>The clock of the batchers' deadlines, shared with the scoring engine.</summary>
+    public TimeProvider Time { get; }
+
     public ModelHost(
         IReadOnlyList<ModelDefinition> definitions,
         InferenceOptions inference,
@@ -55,6 +58,7 @@ public sealed class ModelHost : IAsyncDisposable
         ILogger<ModelHost> logger)
     {
         _logger = logger;
+        Time = time;
         List<LoadedModel> models = [];
         try
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Detector.Engine.Batching;
 using Detector.Engine.Models;
@@ -76,6 +77,12 @@ public sealed class ScoringEngine
         long start = Stopwatch.GetTimestamp();
         IReadOnlyList<LoadedModel> models = ResolveModels(request.Models);
         EnsureAccepting();
+        if (request.Deadline is { } deadline && deadline <= _host.Time.GetUtcNow())
+        {
+            // Nothing to gain from hashing and decoding an image whose answer nobody waits for any more.
+            CountAbandoned(models, request.Deadline);
+            throw DeadlineExceededException.OnArrival();
+        }
 
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
 
@@ -84,9 +91,10 @@ public sealed class ScoringEngine
         // If one model refuses the image (queue full), the others must not spend inference on it.
         using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Prepared prepared;
+        StrongBox<bool> started = new();
         try
         {
-            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Queued, s.Abandon), (Engine: this, Request: request, Sha256: sha256, Models: models, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token), cancellationToken).ConfigureAwait(false);
+            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), cancellationToken).ConfigureAwait(false);
         }
         catch (ImageRejectedException ex)
         {
@@ -96,6 +104,12 @@ public sealed class ScoringEngine
                 EngineMetrics.Requests.WithLabels(model.Name, EngineMetrics.Outcome.Invalid).Inc();
             }
 
+            throw;
+        }
+        catch (OperationCanceledException) when (!started.Value)
+        {
+            // Cancelled, or past its deadline, while waiting for a worker: it never reached a model, which would count it.
+            CountAbandoned(models, request.Deadline);
             throw;
         }
         catch
@@ -144,8 +158,9 @@ public sealed class ScoringEngine
     /// Runs on a worker: decode, preprocess into a pooled tensor and queue it for each model, then the evidence layer on
     /// the same pixels while the models work. Decode time counts from <paramref name="queuedAt"/>, the wait for the slot included.
     /// </summary>
-    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, long queuedAt, CancellationToken abandon)
+    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, long queuedAt, CancellationToken abandon, StrongBox<bool> started)
     {
+        started.Value = true;
         DecodedImage image = _decoder.Decode(request.Data);
         TimeSpan decode = Stopwatch.GetElapsedTime(queuedAt);
         EngineMetrics.Decode.Observe(decode.TotalSeconds);
@@ -177,6 +192,15 @@ public sealed class ScoringEngine
             }
 
             return new Prepared(facts, pending, evidence, decode, preprocess, evidenceTime);
+        }
+    }
+
+    private void CountAbandoned(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline)
+    {
+        string outcome = EngineMetrics.Outcome.ForAbandoned(deadline, _host.Time.GetUtcNow());
+        foreach (LoadedModel model in models)
+        {
+            EngineMetrics.Requests.WithLabels(model.Name, outcome).Inc();
         }
     }
 

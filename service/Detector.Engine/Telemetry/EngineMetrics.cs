@@ -18,6 +18,9 @@ public static class EngineMetrics
         public const string Deadline = "deadline";
         public const string Invalid = "invalid";
         public const string Failed = "failed";
+
+        /// <summary>An abandoned request's outcome: deadline when its deadline has passed (the call's cancellation is how gRPC enforces it), else cancelled.</summary>
+        public static string ForAbandoned(DateTimeOffset? deadline, DateTimeOffset now) => deadline is { } d && d <= now ? Deadline : Cancelled;
     }
 
     private static readonly double[] SecondsBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16);

@@ -1,0 +1,77 @@
+using Detector.Engine.Batching;
+using Detector.Engine.Inference;
+using Detector.Engine.Models;
+using Detector.Engine.Scoring;
+using Detector.Engine.Telemetry;
+using Detector.Imaging.Decoding;
+using Detector.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Detector.Engine.Tests.Scoring;
+
+/// <summary>
+/// Images that end before reaching a model (deadline passed on arrival, cancelled while waiting for a worker) are
+/// still counted in detector_requests_total. Model names are this class's own: the counters are process-wide.
+/// </summary>
+public sealed class ScoringEngineOutcomeTests : IDisposable
+{
+    private const string Model = "outcome-probe";
+    private readonly TestModelFolder _folder = new();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+
+    public ScoringEngineOutcomeTests() => _folder.AddTinyModel(Model);
+
+    public void Dispose() => _folder.Dispose();
+
+    private ModelHost CreateHost() => new(
+        ModelRepository.Load(new ModelRepositoryOptions { Directory = _folder.Root }),
+        new InferenceOptions { ExecutionProvider = "cpu" },
+        new BatchingOptions(),
+        new OrtExecutionProviderProbe(),
+        _time,
+        NullLogger<ModelHost>.Instance);
+
+    private static double Count(string outcome) => EngineMetrics.Requests.WithLabels(Model, outcome).Value;
+
+    private static ScoringRequest Request(DateTimeOffset? deadline = null) =>
+        new("img", TestImages.SolidPng(8, 8, 255, 0, 0), [Model], WorkPriority.Interactive, deadline, EvidenceScope.None);
+
+    [Fact]
+    public async Task ScoreAsync_DeadlinePassedOnArrival_RefusedBeforeDecodingAndCountedAsDeadline()
+    {
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        double before = Count(EngineMetrics.Outcome.Deadline);
+
+        DeadlineExceededException ex = await Assert.ThrowsAsync<DeadlineExceededException>(() => engine.ScoreAsync(Request(_time.GetUtcNow().AddMilliseconds(-1)), CancellationToken.None));
+
+        Assert.Contains("when the request arrived", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before + 1, Count(EngineMetrics.Outcome.Deadline));
+    }
+
+    [Fact]
+    public async Task ScoreAsync_CancelledWhileWaitingForAWorker_CountedAsCancelled()
+    {
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        using ManualResetEventSlim release = new();
+        using SemaphoreSlim occupied = new(0);
+        Task busy = Task.Run(() => pool.RunAsync(s => { s.Occupied.Release(); s.Release.Wait(); return 0; }, (Occupied: occupied, Release: release), CancellationToken.None));
+        Assert.True(await occupied.WaitAsync(TimeSpan.FromSeconds(30)));
+        double before = Count(EngineMetrics.Outcome.Cancelled);
+        using CancellationTokenSource cts = new();
+
+        Task<ImageScore> waiting = engine.ScoreAsync(Request(), cts.Token);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(before + 1, Count(EngineMetrics.Outcome.Cancelled));
+        release.Set();
+        await busy;
+    }
+}
