@@ -22,6 +22,12 @@ public sealed class ApiOptions
     /// </summary>
     public int MaxInFlightPerStream { get; set; } = 32;
 
+    /// <summary>Longest model name a request may carry (names are echoed in NOT_FOUND statuses).</summary>
+    public const int MaxModelNameLength = 128;
+
+    /// <summary>Most model names in one request's options. Default 16.</summary>
+    public int MaxModelsPerRequest { get; set; } = 16;
+
     /// <summary>Longest accepted image id, in characters. Default 256.</summary>
     public int MaxIdLength { get; set; } = 256;
 

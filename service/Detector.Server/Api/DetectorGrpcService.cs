@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Detector.Api.V1;
 using Detector.Engine.Batching;
 using Detector.Engine.Scoring;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -74,11 +75,11 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         // A drain (SIGTERM) stops the reading too: a stream of a hundred thousand images would otherwise hold the stop
         // until its timeout, answering UNAVAILABLE image after image.
         using CancellationTokenSource stopReading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, engine.Host.DrainStarted);
-        Task writer = WriteResultsAsync(finished.Reader, responseStream, inFlight);
+        Task writer = WriteResultsAsync(finished.Reader, responseStream, inFlight, context.CancellationToken);
         List<Task> running = [];
         int read = 0;
         bool drained = false;
-        RpcException? unreadable = null;
+        Status? unreadable = null;
         try
         {
             while (true)
@@ -102,7 +103,13 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
                 {
                     // A message the server cannot take (over Api:MaxMessageBytes): the stream cannot go on past it,
                     // but the images read before it are still answered below.
-                    unreadable = ex;
+                    unreadable = new Status(ex.StatusCode, $"{ex.Status.Detail} (message {read + 1} of this stream; the {read} images before it were answered)");
+                    break;
+                }
+                catch (InvalidProtocolBufferException ex) when (!context.CancellationToken.IsCancellationRequested)
+                {
+                    // Not a ScoreStreamRequest (a string field that is not UTF-8, a truncated message): the same.
+                    unreadable = new Status(StatusCode.InvalidArgument, $"message {read + 1} of this stream is not a valid ScoreStreamRequest ({ex.Message}); the {read} images before it were answered");
                     break;
                 }
 
@@ -122,9 +129,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
             await writer;
         }
 
-        if (unreadable is not null)
+        if (unreadable is { } status)
         {
-            throw new RpcException(new Status(unreadable.StatusCode, $"{unreadable.Status.Detail} (message {read + 1} of this stream; the {read} images before it were answered)"));
+            throw new RpcException(status);
         }
 
         if (drained)
@@ -145,13 +152,23 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         return Task.FromResult(response);
     }
 
-    private static async Task WriteResultsAsync(ChannelReader<ImageResult> reader, IServerStreamWriter<ScoreStreamResponse> responseStream, SemaphoreSlim inFlight)
+    private static async Task WriteResultsAsync(ChannelReader<ImageResult> reader, IServerStreamWriter<ScoreStreamResponse> responseStream, SemaphoreSlim inFlight, CancellationToken callEnded)
     {
+        bool writing = true;
         await foreach (ImageResult result in reader.ReadAllAsync())
         {
             try
             {
-                await responseStream.WriteAsync(new ScoreStreamResponse { Result = result });
+                if (writing)
+                {
+                    await responseStream.WriteAsync(new ScoreStreamResponse { Result = result });
+                }
+            }
+            catch (Exception) when (callEnded.IsCancellationRequested)
+            {
+                // The client cancelled or its deadline passed: the call is over and nobody reads the rest. Results that
+                // finish now are dropped quietly (a normal client action must not log an error); the slots still free.
+                writing = false;
             }
             finally
             {
@@ -191,6 +208,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
     private ScoringRequest ToEngineRequest(ImageInput image, ScoreOptions? scoreOptions, WorkPriority priority, ServerCallContext context)
     {
+        ValidateModelNames(scoreOptions);
         IReadOnlyList<string> models = scoreOptions is null ? [] : scoreOptions.Models;
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime(), TimeSpan.Zero);
         return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, EvidenceScopeOf(scoreOptions, priority));
@@ -204,12 +222,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
             return byDefault;
         }
 
-        if (scoreOptions.SkipEvidence)
-        {
-            return EvidenceScope.None;
-        }
-
-        return scoreOptions.Evidence switch
+        EvidenceScope asked = scoreOptions.Evidence switch
         {
             EvidenceLevel.Unspecified => byDefault,
             EvidenceLevel.Full => EvidenceScope.Full,
@@ -217,10 +230,14 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
             EvidenceLevel.None => EvidenceScope.None,
             _ => throw GrpcErrors.InvalidArgument($"evidence level {(int)scoreOptions.Evidence} is not one of FULL, METADATA, NONE"),
         };
+
+        // skip_evidence (the older switch) wins over any valid level, as the proto says.
+        return scoreOptions.SkipEvidence ? EvidenceScope.None : asked;
     }
 
     private void ResolveOrThrow(ScoreOptions? scoreOptions)
     {
+        ValidateModelNames(scoreOptions);
         try
         {
             engine.ResolveModels(scoreOptions is null ? [] : scoreOptions.Models);
@@ -228,6 +245,31 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         catch (UnknownModelException ex)
         {
             throw GrpcErrors.ToRpcException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Bounds the model list: a name is echoed in NOT_FOUND, and a status travels in an HTTP/2 header, which a client
+    /// refuses past its header limit (64 KiB for .NET), failing every call of the connection, not just this one.
+    /// </summary>
+    private void ValidateModelNames(ScoreOptions? scoreOptions)
+    {
+        if (scoreOptions is null)
+        {
+            return;
+        }
+
+        if (scoreOptions.Models.Count > _options.MaxModelsPerRequest)
+        {
+            throw GrpcErrors.InvalidArgument($"{scoreOptions.Models.Count} model names in one request, over the limit of {_options.MaxModelsPerRequest}");
+        }
+
+        foreach (string name in scoreOptions.Models)
+        {
+            if (name.Length > ApiOptions.MaxModelNameLength)
+            {
+                throw GrpcErrors.InvalidArgument($"a model name is {name.Length} characters long, over the limit of {ApiOptions.MaxModelNameLength}");
+            }
         }
     }
 

@@ -15,7 +15,19 @@ internal static class GrpcErrors
     /// <summary>Trailer with the suggested back-off, in milliseconds, on RESOURCE_EXHAUSTED (gRPC's retry pushback).</summary>
     public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
+    /// <summary>
+    /// Longest status detail sent. Details can echo what a client sent, and the status travels in an HTTP/2 header:
+    /// a client refuses headers past its limit (64 KiB for .NET) and fails every call on the connection.
+    /// </summary>
+    public const int MaxDetailLength = 1024;
+
     public static Status ToStatus(Exception exception, out Metadata? trailers)
+    {
+        Status status = ToUnboundedStatus(exception, out trailers);
+        return status.Detail.Length <= MaxDetailLength ? status : new Status(status.StatusCode, Bounded(status.Detail));
+    }
+
+    private static Status ToUnboundedStatus(Exception exception, out Metadata? trailers)
     {
         trailers = null;
         switch (exception)
@@ -51,5 +63,7 @@ internal static class GrpcErrors
 
     public static bool IsUnexpected(Exception exception) => ToStatus(exception, out _).StatusCode == StatusCode.Internal && exception is not RpcException;
 
-    public static RpcException InvalidArgument(string reason) => new(new Status(StatusCode.InvalidArgument, reason));
+    public static RpcException InvalidArgument(string reason) => new(new Status(StatusCode.InvalidArgument, Bounded(reason)));
+
+    private static string Bounded(string detail) => detail.Length <= MaxDetailLength ? detail : string.Concat(detail.AsSpan(0, MaxDetailLength - 1), "…");
 }

@@ -26,7 +26,7 @@ internal static class ServerExtensions
     {
         builder.Services.AddDetectorEngine(builder.Configuration);
         builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName))
-            .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0, "Api limits must be > 0")
+            .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0 && o.MaxModelsPerRequest > 0, "Api limits must be > 0")
             .Validate(o => Enum.IsDefined(o.DefaultEvidence), "Api:DefaultEvidence must be Full, Metadata or None")
             .Validate(o => o.DefaultBulkEvidence is not { } bulk || Enum.IsDefined(bulk), "Api:DefaultBulkEvidence must be Full, Metadata or None")
             .Validate<IOptions<ImagingOptions>>(

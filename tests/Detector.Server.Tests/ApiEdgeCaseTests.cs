@@ -1,0 +1,200 @@
+extern alias server;
+
+using Detector.Api.V1;
+using Detector.Engine.Inference;
+using Detector.Engine.Models;
+using Detector.Engine.Scoring;
+using Detector.Imaging.Decoding;
+using Detector.Server.Api;
+using Detector.TestSupport;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServerApi = server::Detector.Api.V1;
+
+namespace Detector.Server.Tests;
+
+/// <summary>What an integrator's odd requests get: bounded echoes, malformed stream messages, invalid option mixes, cancelled streams.</summary>
+public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
+{
+    private static ImageInput Red(string id) => new() { Id = id, Data = ByteString.CopyFrom(TestImages.SolidPng(8, 8, 255, 0, 0)) };
+
+    [Fact]
+    public async Task Score_ModelNameOverTheLimit_InvalidArgumentWithoutEchoingIt()
+    {
+        string name = new('z', 100_000);
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ScoreAsync(new ScoreRequest { Image = Red("a"), Options = new ScoreOptions { Models = { name } } }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal($"a model name is 100000 characters long, over the limit of {ApiOptions.MaxModelNameLength}", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ScoreBatch_MoreModelNamesThanTheLimit_FailsTheCall()
+    {
+        ScoreOptions options = new();
+        options.Models.AddRange(Enumerable.Range(0, 17).Select(i => $"m{i}"));
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ScoreBatchAsync(new ScoreBatchRequest { Images = { Red("a") }, Options = options }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("17 model names in one request, over the limit of 16", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ScoreStream_ModelNameOverTheLimit_ThatItemsStatusOthersScored()
+    {
+        using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
+        await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = Red("long-name"), Options = new ScoreOptions { Models = { new string('z', 129) } } });
+        await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = Red("good") });
+        await call.RequestStream.CompleteAsync();
+
+        Dictionary<string, ImageResult> results = [];
+        await foreach (ScoreStreamResponse response in call.ResponseStream.ReadAllAsync())
+        {
+            results[response.Result.Id] = response.Result;
+        }
+
+        Assert.Equal((int)StatusCode.InvalidArgument, results["long-name"].Status.Code);
+        Assert.Contains("129 characters", results["long-name"].Status.Message, StringComparison.Ordinal);
+        Assert.Equal(0, results["good"].Status?.Code ?? 0);
+    }
+
+    [Fact]
+    public async Task Score_SkipEvidenceWithAnUnknownEvidenceLevel_InvalidArgument()
+    {
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ScoreAsync(new ScoreRequest { Image = Red("a"), Options = new ScoreOptions { SkipEvidence = true, Evidence = (EvidenceLevel)99 } }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("evidence level 99", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToStatus_LongEchoedDetail_IsBoundedForTheHeader()
+    {
+        Status status = GrpcErrors.ToStatus(new UnknownModelException(new string('z', 5000), ["tiny"]), out _);
+
+        Assert.Equal(StatusCode.NotFound, status.StatusCode);
+        Assert.Equal(GrpcErrors.MaxDetailLength, status.Detail.Length);
+        Assert.EndsWith("…", status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScoreStream_MessageThatIsNotValidProtobuf_AnswersTheImagesBeforeItThenEndsInvalidArgument()
+    {
+        // A raw-bytes view of the same method, to send what a typed client cannot: an id that is not UTF-8.
+        Method<byte[], ScoreStreamResponse> raw = new(
+            MethodType.DuplexStreaming,
+            "detector.v1.DetectorService",
+            "ScoreStream",
+            Marshallers.Create(static b => b, static b => b),
+            Marshallers.Create(static r => r.ToByteArray(), ScoreStreamResponse.Parser.ParseFrom));
+        using AsyncDuplexStreamingCall<byte[], ScoreStreamResponse> call = Channel.CreateCallInvoker().AsyncDuplexStreamingCall(raw, null, default);
+        for (int i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new ScoreStreamRequest { Image = Red($"good-{i}") }.ToByteArray());
+        }
+
+        // image (field 1) { id (field 1) = FF FE 41 }
+        byte[] notUtf8 = [0x0A, 0x05, 0x0A, 0x03, 0xFF, 0xFE, 0x41];
+        try
+        {
+            await call.RequestStream.WriteAsync(notUtf8);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // The server may end the call first; its status comes below.
+        }
+
+        List<string> answered = [];
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (ScoreStreamResponse response in call.ResponseStream.ReadAllAsync())
+            {
+                answered.Add(response.Result.Id);
+            }
+        });
+
+        Assert.Equal(["good-0", "good-1", "good-2"], answered.Order());
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("message 4 of this stream is not a valid ScoreStreamRequest", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The call ends (client cancel or deadline) while images are still being scored: their results cannot be written
+    /// any more, and that must end the handler as a cancellation, not as an error about writing to a finished call.
+    /// </summary>
+    [Fact]
+    public async Task ScoreStream_CallEndsWhileImagesAreScored_HandlerEndsCancelledNotWithAWriteError()
+    {
+        using TestModelFolder folder = new();
+        folder.AddTinyModel("tiny");
+        await using ModelHost host = new(
+            ModelRepository.Load(new ModelRepositoryOptions { Directory = folder.Root }),
+            new InferenceOptions { ExecutionProvider = "cpu" },
+            new Engine.Batching.BatchingOptions(),
+            new OrtExecutionProviderProbe(),
+            TimeProvider.System,
+            NullLogger<ModelHost>.Instance);
+        host.WarmUp();
+        using CpuWorkPool pool = new(2);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        DetectorGrpcService service = new(engine, Options.Create(new ApiOptions()), NullLogger<DetectorGrpcService>.Instance);
+        using CancellationTokenSource call = new();
+        EndingStream stream = new(call);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => service.ScoreStream(stream, stream, new FakeServerCallContext(call.Token)));
+
+        Assert.True(stream.WritesAfterTheEnd > 0, "no result was written after the call ended, so the test proved nothing");
+    }
+
+    /// <summary>
+    /// Five images, then the call ends: the next read waits until a result was refused by the finished call, then throws
+    /// as grpc-dotnet does. Writes after the end throw grpc-dotnet's "request is complete" error.
+    /// </summary>
+    private sealed class EndingStream(CancellationTokenSource call) : IAsyncStreamReader<ServerApi.ScoreStreamRequest>, IServerStreamWriter<ServerApi.ScoreStreamResponse>
+    {
+        private readonly byte[] _png = TestImages.SolidPng(64, 64, 255, 0, 0);
+        private readonly TaskCompletionSource _refusedAfterTheEnd = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _read;
+        private int _writesAfterTheEnd;
+
+        public int WritesAfterTheEnd => Volatile.Read(ref _writesAfterTheEnd);
+
+        public ServerApi.ScoreStreamRequest Current { get; private set; } = new();
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (_read < 5)
+            {
+                _read++;
+                Current = new ServerApi.ScoreStreamRequest { Image = new ServerApi.ImageInput { Id = $"i{_read}", Data = ByteString.CopyFrom(_png) } };
+                return true;
+            }
+
+            await call.CancelAsync();
+            await _refusedAfterTheEnd.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+            throw new OperationCanceledException(call.Token);
+        }
+
+        public Task WriteAsync(ServerApi.ScoreStreamResponse message)
+        {
+            if (call.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _writesAfterTheEnd);
+                _refusedAfterTheEnd.TrySetResult();
+                throw new InvalidOperationException("Can't write the message because the request is complete.");
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
