@@ -1,16 +1,11 @@
 extern alias server;
 
 using Detector.Api.V1;
-using Detector.Engine.Inference;
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
-using Detector.Imaging.Decoding;
 using Detector.Server.Api;
 using Detector.TestSupport;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using ServerApi = server::Detector.Api.V1;
 
 namespace Detector.Server.Tests;
@@ -133,23 +128,11 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
     [Fact]
     public async Task ScoreStream_CallEndsWhileImagesAreScored_HandlerEndsCancelledNotWithAWriteError()
     {
-        using TestModelFolder folder = new();
-        folder.AddTinyModel("tiny");
-        await using ModelHost host = new(
-            ModelRepository.Load(new ModelRepositoryOptions { Directory = folder.Root }),
-            new InferenceOptions { ExecutionProvider = "cpu" },
-            new Engine.Batching.BatchingOptions(),
-            new OrtExecutionProviderProbe(),
-            TimeProvider.System,
-            NullLogger<ModelHost>.Instance);
-        host.WarmUp();
-        using CpuWorkPool pool = new(2);
-        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
-        DetectorGrpcService service = new(engine, Options.Create(new ApiOptions()), NullLogger<DetectorGrpcService>.Instance);
+        await using DirectService direct = new();
         using CancellationTokenSource call = new();
         EndingStream stream = new(call);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => service.ScoreStream(stream, stream, new FakeServerCallContext(call.Token)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => direct.Service.ScoreStream(stream, stream, new FakeServerCallContext(call.Token)));
 
         Assert.True(stream.WritesAfterTheEnd > 0, "no result was written after the call ended, so the test proved nothing");
     }

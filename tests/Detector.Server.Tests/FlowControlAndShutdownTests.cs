@@ -2,18 +2,13 @@ extern alias server;
 
 using Detector.Api.V1;
 using Detector.Engine.Batching;
-using Detector.Engine.Inference;
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
-using Detector.Imaging.Decoding;
 using Detector.Server.Api;
 using Detector.TestSupport;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ServerApi = server::Detector.Api.V1;
 
@@ -60,22 +55,10 @@ public sealed class FlowControlAndShutdownTests
     [Fact]
     public async Task ScoreStream_FastProducer_ServerNeverReadsMoreThanTheInFlightLimitAhead()
     {
-        using TestModelFolder folder = new();
-        folder.AddTinyModel("tiny");
-        await using ModelHost host = new(
-            ModelRepository.Load(new ModelRepositoryOptions { Directory = folder.Root }),
-            new InferenceOptions { ExecutionProvider = "cpu" },
-            new BatchingOptions(),
-            new OrtExecutionProviderProbe(),
-            TimeProvider.System,
-            NullLogger<ModelHost>.Instance);
-        host.WarmUp();
-        using CpuWorkPool pool = new(2);
-        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
-        DetectorGrpcService service = new(engine, Options.Create(new ApiOptions { MaxInFlightPerStream = 3 }), NullLogger<DetectorGrpcService>.Instance);
+        await using DirectService direct = new(new ApiOptions { MaxInFlightPerStream = 3 });
         CountingStream stream = new(200);
 
-        await service.ScoreStream(stream, stream, new FakeServerCallContext());
+        await direct.Service.ScoreStream(stream, stream, new FakeServerCallContext());
 
         Assert.Equal(200, stream.Written);
         // Messages read but not yet answered never exceed the in-flight limit.

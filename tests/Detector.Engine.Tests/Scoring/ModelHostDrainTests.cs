@@ -1,10 +1,7 @@
 using Detector.Engine.Batching;
-using Detector.Engine.Inference;
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
 using Detector.Imaging.Decoding;
 using Detector.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Detector.Engine.Tests.Scoring;
 
@@ -16,13 +13,7 @@ public sealed class ModelHostDrainTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private ModelHost CreateHost() => new(
-        ModelRepository.Load(new ModelRepositoryOptions { Directory = _folder.Root }),
-        new InferenceOptions { ExecutionProvider = "cpu" },
-        new BatchingOptions(),
-        new OrtExecutionProviderProbe(),
-        TimeProvider.System,
-        NullLogger<ModelHost>.Instance);
+    private ModelHost CreateHost() => TinyModelHost.Create(_folder.Root);
 
     [Fact]
     public async Task BeginDrain_AfterWarmUp_NotReadyAndDrainStartedIsSignalled()

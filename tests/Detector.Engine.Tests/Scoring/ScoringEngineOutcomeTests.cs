@@ -1,11 +1,8 @@
 using Detector.Engine.Batching;
-using Detector.Engine.Inference;
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
 using Detector.Engine.Telemetry;
 using Detector.Imaging.Decoding;
 using Detector.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Detector.Engine.Tests.Scoring;
@@ -24,13 +21,7 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private ModelHost CreateHost() => new(
-        ModelRepository.Load(new ModelRepositoryOptions { Directory = _folder.Root }),
-        new InferenceOptions { ExecutionProvider = "cpu" },
-        new BatchingOptions(),
-        new OrtExecutionProviderProbe(),
-        _time,
-        NullLogger<ModelHost>.Instance);
+    private ModelHost CreateHost() => TinyModelHost.Create(_folder.Root, _time);
 
     private static double Count(string outcome) => EngineMetrics.Requests.WithLabels(Model, outcome).Value;
 
