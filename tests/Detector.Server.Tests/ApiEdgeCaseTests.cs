@@ -139,12 +139,14 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
 
     /// <summary>
     /// Five images, then the call ends: the next read waits until a result was refused by the finished call, then throws
-    /// as grpc-dotnet does. Writes after the end throw grpc-dotnet's "request is complete" error.
+    /// as grpc-dotnet does. Every write waits for the end (a sync point: the first result is surely written after it)
+    /// and then throws grpc-dotnet's "request is complete" error.
     /// </summary>
     private sealed class EndingStream(CancellationTokenSource call) : IAsyncStreamReader<ServerApi.ScoreStreamRequest>, IServerStreamWriter<ServerApi.ScoreStreamResponse>
     {
         private readonly byte[] _png = TestImages.SolidPng(64, 64, 255, 0, 0);
         private readonly TaskCompletionSource _refusedAfterTheEnd = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _read;
         private int _writesAfterTheEnd;
 
@@ -164,20 +166,17 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
             }
 
             await call.CancelAsync();
+            _ended.SetResult();
             await _refusedAfterTheEnd.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
             throw new OperationCanceledException(call.Token);
         }
 
-        public Task WriteAsync(ServerApi.ScoreStreamResponse message)
+        public async Task WriteAsync(ServerApi.ScoreStreamResponse message)
         {
-            if (call.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref _writesAfterTheEnd);
-                _refusedAfterTheEnd.TrySetResult();
-                throw new InvalidOperationException("Can't write the message because the request is complete.");
-            }
-
-            return Task.CompletedTask;
+            await _ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Interlocked.Increment(ref _writesAfterTheEnd);
+            _refusedAfterTheEnd.TrySetResult();
+            throw new InvalidOperationException("Can't write the message because the request is complete.");
         }
     }
 }
