@@ -16,17 +16,14 @@ public sealed class ServiceStoppingException()
 /// <summary>The request's deadline passed before its image reached the model.</summary>
 public sealed class DeadlineExceededException : Exception
 {
-    /// <summary>The deadline passed while the image waited in <paramref name="model"/>'s queue.</summary>
-    public DeadlineExceededException(string model)
-        : base($"the deadline passed while the image waited for model '{model}'")
-    {
-    }
-
-    private DeadlineExceededException(string message, bool _)
+    private DeadlineExceededException(string message)
         : base(message)
     {
     }
 
+    /// <summary>The deadline passed while the image waited in <paramref name="model"/>'s queue.</summary>
+    public static DeadlineExceededException WhileQueued(string model) => new($"the deadline passed while the image waited for model '{model}'");
+
     /// <summary>The deadline had passed when the request arrived: nothing was decoded or queued.</summary>
-    public static DeadlineExceededException OnArrival() => new("the deadline had passed when the request arrived; nothing was scored", false);
+    public static DeadlineExceededException OnArrival() => new("the deadline had passed when the request arrived; nothing was scored");
 }

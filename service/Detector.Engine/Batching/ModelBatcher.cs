@@ -101,7 +101,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             ArrayPool<float>.Shared.Return(tensor);
             EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.ForAbandoned(deadline, _time.GetUtcNow())).Inc();
             cancellationToken.ThrowIfCancellationRequested();
-            throw new DeadlineExceededException(_model);
+            throw DeadlineExceededException.WhileQueued(_model);
         }
 
         BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
@@ -427,7 +427,7 @@ public sealed class ModelBatcher : IAsyncDisposable
                     static s =>
                     {
                         BatchItem self = (BatchItem)s!;
-                        self.Abandon(new DeadlineExceededException(self._owner._model));
+                        self.Abandon(DeadlineExceededException.WhileQueued(self._owner._model));
                     },
                     this,
                     due > TimeSpan.Zero ? due : TimeSpan.Zero,

@@ -1,7 +1,7 @@
 using Detector.Engine.Hosting;
 using Detector.Engine.Scoring;
-using Detector.Server.Api;
 using Detector.Imaging.Decoding;
+using Detector.Server.Api;
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
