@@ -14,9 +14,6 @@ namespace Detector.Cli.Commands;
 /// </summary>
 internal static class ScoreCommand
 {
-    /// <summary>Largest file sent: the service's default message limit (Api:MaxMessageBytes, 64 MiB).</summary>
-    internal const long MaxFileBytes = 64L * 1024 * 1024;
-
     public static Command Create(CliServices services)
     {
         var files = new Argument<string[]>("paths") { Description = "Image files, or folders: every file under a folder is scored (recursively, in path order, whatever its extension).", Arity = ArgumentArity.OneOrMore };
@@ -88,16 +85,6 @@ internal static class ScoreCommand
                 byte[] bytes;
                 try
                 {
-                    // A seized folder can hold videos and disk images of gigabytes: refuse them from their size rather
-                    // than reading them into memory for the server to refuse. (0 = a pipe or device given by name.)
-                    long length = new FileInfo(input.Path).Length;
-                    if (length > MaxFileBytes)
-                    {
-                        await io.Error.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0}: not scored: {1} bytes, over the {2} bytes a request to the service can carry (Api:MaxMessageBytes' default)", input.Path, length, MaxFileBytes));
-                        notScored++;
-                        continue;
-                    }
-
                     bytes = await File.ReadAllBytesAsync(input.Path, ct);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -30,6 +30,12 @@ internal static class InputFiles
     /// <summary>The server refuses longer ids (Api:MaxIdLength, 256 by default); the tail of a long path is the telling part.</summary>
     internal const int MaxIdLength = 255;
 
+    /// <summary>
+    /// Largest file sent: the service's default message limit (Api:MaxMessageBytes, 64 MiB). A seized folder can hold videos
+    /// and disk images of gigabytes: they are refused from their size rather than read into memory for the service to refuse.
+    /// </summary>
+    internal const long MaxFileBytes = 64L * 1024 * 1024;
+
     // Hidden files are files too; an unreadable folder is reported rather than silently skipped.
     private static readonly EnumerationOptions ListOneFolder = new()
     {
@@ -60,8 +66,8 @@ internal static class InputFiles
             }
             else if (File.Exists(path))
             {
-                // Read as given, even when it is not a regular file: `score /dev/stdin` is a deliberate choice.
-                yield return new InputEntry(InputKind.File, path, System.IO.Path.GetFileName(path));
+                // Read as given, even when it is not a regular file: `score /dev/stdin` is a deliberate choice (its size is 0).
+                yield return TooLarge(path, SizeOrZero(path)) ?? new InputEntry(InputKind.File, path, System.IO.Path.GetFileName(path));
             }
             else
             {
@@ -146,6 +152,23 @@ internal static class InputFiles
 
         return size == 0
             ? new InputEntry(InputKind.Problem, path, "", "not scored: empty (0 bytes), or not a regular file")
-            : new InputEntry(InputKind.File, path, under.Length <= MaxIdLength ? under : "…" + under[^(MaxIdLength - 1)..]);
+            : TooLarge(path, size) ?? new InputEntry(InputKind.File, path, under.Length <= MaxIdLength ? under : "…" + under[^(MaxIdLength - 1)..]);
     }
+
+    /// <summary>The file's size; 0 when it cannot be read now, so that reading it reports why.</summary>
+    private static long SizeOrZero(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    private static InputEntry? TooLarge(string path, long size) => size > MaxFileBytes
+        ? new InputEntry(InputKind.Problem, path, "", string.Format(System.Globalization.CultureInfo.InvariantCulture, "not scored: {0} bytes, over the {1} bytes a request to the service can carry (Api:MaxMessageBytes' default)", size, MaxFileBytes))
+        : null;
 }

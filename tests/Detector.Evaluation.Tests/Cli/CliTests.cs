@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Detector.Cli;
-using Detector.Cli.Commands;
+using Detector.Cli.Scoring;
 using Detector.Evaluation.Reporting;
 using Grpc.Core;
 
@@ -279,7 +279,7 @@ public class CliTests
         string huge = dir.Write("case/video.mp4", "");
         using (FileStream stream = File.OpenWrite(huge))
         {
-            stream.SetLength(ScoreCommand.MaxFileBytes + 1); // sparse: no 64 MiB written
+            stream.SetLength(InputFiles.MaxFileBytes + 1); // sparse: no 64 MiB written
         }
 
         var client = new FakeDetectorClient();
@@ -287,7 +287,7 @@ public class CliTests
 
         Assert.Equal(1, code);
         Assert.Contains("likely AI-generated", output, StringComparison.Ordinal);
-        Assert.Contains($"{huge}: not scored: {ScoreCommand.MaxFileBytes + 1} bytes, over the {ScoreCommand.MaxFileBytes} bytes", error, StringComparison.Ordinal);
+        Assert.Contains($"{huge}: not scored: {InputFiles.MaxFileBytes + 1} bytes, over the {InputFiles.MaxFileBytes} bytes", error, StringComparison.Ordinal);
         Assert.Equal(1, client.ScoreCalls);
     }
 

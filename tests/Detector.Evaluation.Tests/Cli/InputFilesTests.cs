@@ -38,6 +38,25 @@ public class InputFilesTests
     }
 
     [Fact]
+    public void Expand_FileOverTheMessageLimit_GivenOrFoundInAFolder_IsAProblemFromItsSize()
+    {
+        using var dir = new TempFolder();
+        string given = dir.Write("given.mp4", "");
+        string found = dir.Write("case/found.mp4", "");
+        foreach (string path in new[] { given, found })
+        {
+            using FileStream stream = File.OpenWrite(path);
+            stream.SetLength(InputFiles.MaxFileBytes + 1); // sparse: nothing of it is written
+        }
+
+        List<InputEntry> entries = InputFiles.Expand([given, dir.PathOf("case")]).ToList();
+
+        Assert.Equal([given, found], entries.Select(static e => e.Path));
+        Assert.All(entries, static e => Assert.Equal(InputKind.Problem, e.Kind));
+        Assert.All(entries, static e => Assert.StartsWith($"not scored: {InputFiles.MaxFileBytes + 1} bytes, over the {InputFiles.MaxFileBytes} bytes", e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Expand_ZeroByteEntries_ReportedWithoutBeingOpened()
     {
         using var dir = new TempFolder();
