@@ -118,7 +118,46 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
 
         Assert.Equal(["good-0", "good-1", "good-2"], answered.Order());
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.Contains("message 4 of this stream is not a valid ScoreStreamRequest", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("the message is not a valid detector.v1.ScoreStreamRequest (", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.EndsWith("(message 4 of this stream; the 3 images before it were answered)", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// grpc-dotnet parses a unary call's message before the service runs; without DetectorServiceBinding's marshallers
+    /// the parser's exception reached the client as UNKNOWN "Exception was thrown by handler.".
+    /// </summary>
+    [Theory]
+    [InlineData("Score", "detector.v1.ScoreRequest", new byte[] { 0x0A, 0x05, 0x0A, 0x03, 0xFF, 0xFE, 0x41 })] // image { id = FF FE 41 }: not UTF-8
+    [InlineData("ScoreBatch", "detector.v1.ScoreBatchRequest", new byte[] { 0x0A, 0x05, 0x0A, 0x03, 0xFF, 0xFE, 0x41 })] // images[0] { id = FF FE 41 }
+    [InlineData("Score", "detector.v1.ScoreRequest", new byte[] { 0x0A, 0x7F, 0x0A })] // image declares 127 bytes, 1 follows: truncated
+    [InlineData("ListModels", "detector.v1.ListModelsRequest", new byte[] { 0x0F })] // field 1 with wire type 7, which does not exist
+    public async Task UnaryMessageThatIsNotValidProtobuf_InvalidArgumentWithTheParsersReason(string method, string messageType, byte[] message)
+    {
+        Method<byte[], byte[]> raw = new(MethodType.Unary, "detector.v1.DetectorService", method, Marshallers.Create(static b => b, static b => b), Marshallers.Create(static b => b, static b => b));
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Channel.CreateCallInvoker().AsyncUnaryCall(raw, null, default, message).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith($"the message is not a valid {messageType} (", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnaryMessageThatIsValid_StillScoredThroughTheCustomBinding()
+    {
+        Method<byte[], byte[]> raw = new(MethodType.Unary, "detector.v1.DetectorService", "Score", Marshallers.Create(static b => b, static b => b), Marshallers.Create(static b => b, static b => b));
+
+        byte[] reply = await Channel.CreateCallInvoker().AsyncUnaryCall(raw, null, default, new ScoreRequest { Image = Red("raw") }.ToByteArray()).ResponseAsync;
+
+        Assert.Equal("raw", ScoreResponse.Parser.ParseFrom(reply).Result.Id);
+    }
+
+    [Fact]
+    public void Binding_CoversEveryMethodOfTheProtoWithItsShape()
+    {
+        // A method added to the proto but not to DetectorServiceBinding would answer UNIMPLEMENTED.
+        Assert.Equal(
+            ServerApi.DetectorService.Descriptor.Methods.Select(m => (m.Service.FullName, m.Name, m.IsClientStreaming, m.IsServerStreaming)),
+            DetectorServiceBinding.Methods.Select(m => (m.ServiceName, m.Name, m.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming, m.Type is MethodType.ServerStreaming or MethodType.DuplexStreaming)));
     }
 
     /// <summary>

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Detector.Api.V1;
 using Detector.Engine.Batching;
 using Detector.Engine.Scoring;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +10,8 @@ namespace Detector.Server.Api;
 /// <summary>
 /// The thin gRPC layer: validates requests, hands images to the <see cref="ScoringEngine"/>, maps results and errors.
 /// </summary>
+/// <remarks>Bound by <see cref="DetectorServiceBinding"/>, not by the generated code, so that unparsable messages get INVALID_ARGUMENT.</remarks>
+[BindServiceMethod(typeof(DetectorServiceBinding), nameof(DetectorServiceBinding.BindService))]
 internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOptions> options, ILogger<DetectorGrpcService> logger)
     : DetectorService.DetectorServiceBase
 {
@@ -101,15 +102,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
                 }
                 catch (RpcException ex) when (!context.CancellationToken.IsCancellationRequested)
                 {
-                    // A message the server cannot take (over Api:MaxMessageBytes): the stream cannot go on past it,
-                    // but the images read before it are still answered below.
+                    // A message the server cannot take (over Api:MaxMessageBytes, or not valid protobuf: see
+                    // DetectorServiceBinding): the stream cannot go on past it, but the images read before it are still answered below.
                     unreadable = new Status(ex.StatusCode, $"{ex.Status.Detail} (message {read + 1} of this stream; the {read} images before it were answered)");
-                    break;
-                }
-                catch (InvalidProtocolBufferException ex) when (!context.CancellationToken.IsCancellationRequested)
-                {
-                    // Not a ScoreStreamRequest (a string field that is not UTF-8, a truncated message): the same.
-                    unreadable = new Status(StatusCode.InvalidArgument, $"message {read + 1} of this stream is not a valid ScoreStreamRequest ({ex.Message}); the {read} images before it were answered");
                     break;
                 }
 
