@@ -41,6 +41,38 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
     }
 
     [Fact]
+    public async Task Score_IdOverTheLimit_InvalidArgumentWithItsLength()
+    {
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Client.ScoreAsync(new ScoreRequest { Image = Red(new string('i', 257)) }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("id is 257 characters long, over the limit of 256", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ScoreBatch_IdOverTheLimit_ThatItemsStatusOthersScored()
+    {
+        ScoreBatchResponse response = await Client.ScoreBatchAsync(new ScoreBatchRequest { Images = { Red("good"), Red(new string('i', 300)) } });
+
+        Assert.Equal(0, response.Results[0].Status?.Code ?? 0);
+        Assert.Equal((int)StatusCode.InvalidArgument, response.Results[1].Status.Code);
+        Assert.Equal("id is 300 characters long, over the limit of 256", response.Results[1].Status.Message);
+    }
+
+    [Fact]
+    public async Task ScoreBatch_MoreImagesThanTheLimit_FailsTheCallPointingToScoreStream()
+    {
+        ScoreBatchRequest request = new();
+        request.Images.AddRange(Enumerable.Range(0, 257).Select(i => new ImageInput { Id = $"i{i}", Data = ByteString.CopyFrom([1, 2, 3]) }));
+
+        RpcException ex = await Assert.ThrowsAsync<RpcException>(() => Client.ScoreBatchAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("257 images in one ScoreBatch call, over the limit of 256; use ScoreStream for bulk jobs", ex.Status.Detail);
+    }
+
+    [Fact]
     public async Task ScoreStream_ModelNameOverTheLimit_ThatItemsStatusOthersScored()
     {
         using AsyncDuplexStreamingCall<ScoreStreamRequest, ScoreStreamResponse> call = Client.ScoreStream();
