@@ -166,6 +166,12 @@ public sealed class ScoringEngine
         EngineMetrics.Decode.Observe(decode.TotalSeconds);
         using (image)
         {
+            // Every model's resize is checked before any tensor is queued: a refusal must leave no model working on the image.
+            foreach (LoadedModel model in models)
+            {
+                ImagePreprocessor.EnsureWithinLimits(model.Manifest.Recipe, image.Width, image.Height);
+            }
+
             ImageFacts facts = new(sha256, image.Header.FormatName, image.Header.Width, image.Header.Height, request.Data.Length, image.Header.ColorModel, image.Header.BitsPerPixel, image.Header.ExifOrientation);
             Task<BatchResult>[] pending = new Task<BatchResult>[models.Count];
             TimeSpan preprocess = TimeSpan.Zero;

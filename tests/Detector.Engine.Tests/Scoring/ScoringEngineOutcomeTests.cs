@@ -44,6 +44,32 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
     }
 
     [Fact]
+    public async Task ScoreAsync_OneModelCannotResizeTheImage_NoModelIsQueuedAndEachCountsInvalid()
+    {
+        // Arrange: a 1 x 300000 column. The 8-pixel model can resize it; the 256-pixel one would go through a
+        // 256 x 300000 intermediate, over the limit. Listed first, the small model would be queued before the refusal.
+        _folder.AddTinyModel("outcome-thin-small", size: 8);
+        _folder.AddTinyModel("outcome-thin-large", size: 256);
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        byte[] column = TestImages.SolidPng(1, 300_000, 255, 0, 0);
+        double inferredBefore = EngineMetrics.ImagesInferred.WithLabels("outcome-thin-small").Value;
+        double invalidBefore = EngineMetrics.Requests.WithLabels("outcome-thin-small", EngineMetrics.Outcome.Invalid).Value;
+        ScoringRequest both = new("thin", column, ["outcome-thin-small", "outcome-thin-large"], WorkPriority.Interactive, null, EvidenceScope.None);
+
+        // Act
+        ImageRejectedException ex = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.ScoreAsync(both, CancellationToken.None));
+
+        // Assert: one batcher instance answers in order, so once a later image is scored an earlier queued one has run.
+        await engine.ScoreAsync(Request() with { Models = ["outcome-thin-small"] }, CancellationToken.None);
+        Assert.Equal(ImageRejection.TooManyPixels, ex.Rejection);
+        Assert.Equal(inferredBefore + 1, EngineMetrics.ImagesInferred.WithLabels("outcome-thin-small").Value);
+        Assert.Equal(invalidBefore + 1, EngineMetrics.Requests.WithLabels("outcome-thin-small", EngineMetrics.Outcome.Invalid).Value);
+    }
+
+    [Fact]
     public async Task ScoreAsync_CancelledWhileWaitingForAWorker_CountedAsCancelled()
     {
         await using ModelHost host = CreateHost();
