@@ -359,9 +359,17 @@ public sealed class ModelBatcher : IAsyncDisposable
             EngineMetrics.ImagesInferred.WithLabels(_model).Inc(live);
             Volatile.Write(ref _secondsPerImage, (0.8 * Volatile.Read(ref _secondsPerImage)) + (0.2 * inference.TotalSeconds / live));
 
+            BatchResult[] results = new BatchResult[live];
             for (int i = 0; i < live; i++)
             {
-                batch[i].Complete(new BatchResult(output.AsSpan(i * per, per).ToArray(), batch[i].QueueWait, inference, live));
+                results[i] = new BatchResult(output.AsSpan(i * per, per).ToArray(), batch[i].QueueWait, inference, live);
+            }
+
+            // Counted here, once, whether or not the caller is still there to read it (the outcome of an image that ran).
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Success).Inc(live);
+            for (int i = 0; i < live; i++)
+            {
+                batch[i].Complete(results[i]);
             }
         }
         catch (Exception ex)
