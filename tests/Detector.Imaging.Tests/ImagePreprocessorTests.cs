@@ -1,3 +1,4 @@
+using Detector.Imaging.Decoding;
 using Detector.Imaging.Preprocessing;
 using Detector.Imaging.Preprocessing.Resamplers;
 
@@ -302,6 +303,49 @@ public sealed class ImagePreprocessorTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void Write_StretchOfAThinColumn_RejectedBeforeResamplingThroughAHugeIntermediate()
+    {
+        // Arrange: 1 x 300000 pixels is within any decode limit, but PIL's two passes would first widen all 300000
+        // rows to 256 pixels: a 256 x 300000 intermediate (76.8 million pixels).
+        byte[] rgb = new byte[300_000 * 3];
+        var recipe = new PreprocessRecipe { Width = 256, Height = 256, ResizeMode = ResizeMode.Stretch, Filter = ResizeFilter.PilBilinear };
+        float[] tensor = new float[3 * 256 * 256];
+
+        // Act
+        var ex = Assert.Throws<ImageRejectedException>(() => ImagePreprocessor.Write(rgb, 1, 300_000, false, recipe, tensor));
+
+        // Assert
+        Assert.Equal(ImageRejection.TooManyPixels, ex.Rejection);
+        Assert.Contains("256x300000", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ImagePreprocessor.MaxIntermediatePixels.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_ShorterSideCenterCropOfAThinColumn_RejectedInsteadOfOverflowing()
+    {
+        // Arrange: torchvision's Resize(256) would make the 1-pixel side 256 and the other 256 x 300000 = 76.8 million.
+        byte[] rgb = new byte[300_000 * 3];
+        var recipe = new PreprocessRecipe { Width = 224, Height = 224, ShorterSide = 256, ResizeMode = ResizeMode.ShorterSideCenterCrop, Filter = ResizeFilter.PilBilinear };
+        float[] tensor = new float[3 * 224 * 224];
+
+        // Act
+        var ex = Assert.Throws<ImageRejectedException>(() => ImagePreprocessor.Write(rgb, 1, 300_000, false, recipe, tensor));
+
+        // Assert
+        Assert.Equal(ImageRejection.TooManyPixels, ex.Rejection);
+    }
+
+    [Theory]
+    [InlineData(ResizeMode.CenterCrop)]
+    [InlineData(ResizeMode.None)]
+    public void EnsureWithinLimits_NoResampling_AcceptsAnyAspectRatio(ResizeMode mode)
+    {
+        var recipe = new PreprocessRecipe { Width = 224, Height = 224, ResizeMode = mode };
+
+        ImagePreprocessor.EnsureWithinLimits(recipe, 1, 60_000_000);
     }
 
     [Fact]

@@ -413,6 +413,63 @@ public sealed class ImageSharpDecoderTests
     }
 
     [Fact]
+    public void Decode_PngWithACompressedTextBomb_DecodesThePixelsWithoutInflatingTheText()
+    {
+        // Arrange: a 4x4 PNG carrying a zTXt comment of 64 MiB that compresses to about 64 KB. ImageSharp 2.1 inflates
+        // every compressed text chunk into a string, without a limit, in Identify and again in Decode: 32 MiB of such
+        // chunks would inflate to some 32 GB.
+        byte[] png = TestImages.PngWithChunkAfterHeader(
+            TestImages.EncodePattern(4, 4, new PngEncoder()),
+            "zTXt",
+            TestImages.CompressedTextChunk("Comment", 64 << 20));
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+
+        // Act
+        using DecodedImage image = _decoder.Decode(png);
+
+        // Assert: the pixels, for a small fraction of what inflating the text costs (over 1.7 GB before).
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Assert.Equal(TestImages.PatternBytes(4, 4), image.Rgb.ToArray());
+        Assert.InRange(allocated, 0, 32L << 20);
+    }
+
+    [Theory]
+    [InlineData("zTXt", new byte[] { (byte)'k', 0 })]
+    [InlineData("zTXt", new byte[] { (byte)'k', 0, 0, 0x78 })]
+    [InlineData("iTXt", new byte[] { (byte)'k', 0, 1 })]
+    [InlineData("iTXt", new byte[] { (byte)'k', 0, 1, 0, 0, 0, 0xFF, 0xFF })]
+    public void Decode_PngWithTruncatedTextChunk_DecodesOrIsRejected(string type, byte[] chunk)
+    {
+        // Arrange: text chunks cut short where the scan for compressed text looks.
+        byte[] png = TestImages.PngWithChunkAfterHeader(TestImages.EncodePattern(4, 4, new PngEncoder()), type, chunk);
+
+        // Act
+        Exception? ex = Record.Exception(() => _decoder.Decode(png).Dispose());
+
+        // Assert
+        Assert.True(ex is null or ImageRejectedException, ex?.ToString());
+    }
+
+    [Fact]
+    public void Identify_PngWithSmallCompressedTextAndExifOrientation_StillReportsTheOrientation()
+    {
+        // Arrange: metadata under the text budget is read as before.
+        using Image<Rgb24> source = TestImages.Pattern(4, 4);
+        source.Metadata.ExifProfile = new ExifProfile();
+        source.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        byte[] png = TestImages.PngWithChunkAfterHeader(
+            TestImages.Encode(source, new PngEncoder()),
+            "zTXt",
+            TestImages.CompressedTextChunk("Comment", 1000));
+
+        // Act
+        ImageHeader header = _decoder.Identify(png);
+
+        // Assert
+        Assert.Equal(6, header.ExifOrientation);
+    }
+
+    [Fact]
     public void Decode_JpegCutInTheScanData_RejectedAsTruncated()
     {
         // Arrange: ImageSharp alone would fill the missing blocks; PIL refuses truncated files, so do we.

@@ -27,6 +27,20 @@ public sealed class ResamplerTests
         Assert.Equal(expected, indices);
     }
 
+    [Theory]
+    [InlineData(ResizeFilter.PilBilinear)]
+    [InlineData(ResizeFilter.PilBicubic)]
+    public void Resize_PilConvolutionIntermediateOverIntRange_ThrowsInsteadOfWritingPastItsBuffer(ResizeFilter filter)
+    {
+        // Arrange: a 1 x 349526 column stretched to 4096 x 1. The horizontal pass would write 4096 x 349526 x 3 bytes =
+        // 2^32 + 8192, which 32-bit arithmetic wraps to an 8 KiB buffer.
+        byte[] source = new byte[349_526 * 3];
+        byte[] destination = new byte[4096 * 3];
+
+        // Act / Assert
+        Assert.Throws<ArgumentException>(() => PilConvolutionResampler.Resize(source, 1, 349_526, destination, 4096, 1, filter));
+    }
+
     [Fact]
     public void SourceIndices_PilNearest_DiffersFromFloorOfLeftEdge()
     {

@@ -89,6 +89,33 @@ internal static class TestImages
         return stream.ToArray();
     }
 
+    /// <summary>Inserts a chunk right after the IHDR of <paramref name="png"/> (with a valid CRC).</summary>
+    public static byte[] PngWithChunkAfterHeader(byte[] png, string type, byte[] data)
+    {
+        const int SignatureAndHeader = 8 + 12 + 13;
+        using var stream = new MemoryStream();
+        stream.Write(png, 0, SignatureAndHeader);
+        WriteChunk(stream, type, data);
+        stream.Write(png, SignatureAndHeader, png.Length - SignatureAndHeader);
+        return stream.ToArray();
+    }
+
+    /// <summary>A zTXt chunk's data: keyword, compression method 0, then <paramref name="textBytes"/> zero bytes zlib-compressed.</summary>
+    public static byte[] CompressedTextChunk(string keyword, int textBytes)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            byte[] block = new byte[1 << 16];
+            for (int written = 0; written < textBytes; written += block.Length)
+            {
+                zlib.Write(block, 0, Math.Min(block.Length, textBytes - written));
+            }
+        }
+
+        return [.. Encoding.Latin1.GetBytes(keyword), 0, 0, .. compressed.ToArray()];
+    }
+
     /// <summary>
     /// The start of an animated WebP (RIFF, VP8X with the animation flag, ANIM, one empty ANMF), enough for a
     /// decoder to see that it is an animation.

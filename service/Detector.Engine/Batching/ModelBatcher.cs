@@ -24,6 +24,9 @@ public sealed class ModelBatcher : IAsyncDisposable
 {
     private const int BulkStarvationLimit = 3;
 
+    // The longest a timer can be due (uint milliseconds less one, about 49.7 days); TimeProvider.System refuses more.
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly string _model;
     private readonly IModelRunner _runner;
     private readonly ModelBatchingSettings _settings;
@@ -356,9 +359,17 @@ public sealed class ModelBatcher : IAsyncDisposable
             EngineMetrics.ImagesInferred.WithLabels(_model).Inc(live);
             Volatile.Write(ref _secondsPerImage, (0.8 * Volatile.Read(ref _secondsPerImage)) + (0.2 * inference.TotalSeconds / live));
 
+            BatchResult[] results = new BatchResult[live];
             for (int i = 0; i < live; i++)
             {
-                batch[i].Complete(new BatchResult(output.AsSpan(i * per, per).ToArray(), batch[i].QueueWait, inference, live));
+                results[i] = new BatchResult(output.AsSpan(i * per, per).ToArray(), batch[i].QueueWait, inference, live);
+            }
+
+            // Counted here, once, whether or not the caller is still there to read it (the outcome of an image that ran).
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Success).Inc(live);
+            for (int i = 0; i < live; i++)
+            {
+                batch[i].Complete(results[i]);
             }
         }
         catch (Exception ex)
@@ -391,6 +402,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         private CancellationTokenRegistration _cancellation;
         private ITimer? _deadlineTimer;
         private DateTimeOffset? _deadline;
+        private volatile bool _deadlineBeyondTimer;
 
         public BatchItem(ModelBatcher owner, float[] tensor, int tensorLength, int height, int width, WorkPriority priority, long enqueuedAt)
         {
@@ -422,16 +434,9 @@ public sealed class ModelBatcher : IAsyncDisposable
             _deadline = deadline;
             if (deadline is { } d)
             {
-                TimeSpan due = d - _owner._time.GetUtcNow();
-                _deadlineTimer = _owner._time.CreateTimer(
-                    static s =>
-                    {
-                        BatchItem self = (BatchItem)s!;
-                        self.Abandon(DeadlineExceededException.WhileQueued(self._owner._model));
-                    },
-                    this,
-                    due > TimeSpan.Zero ? due : TimeSpan.Zero,
-                    Timeout.InfiniteTimeSpan);
+                TimeSpan due = DueIn(d);
+                _deadlineBeyondTimer = due == LongestTimer;
+                _deadlineTimer = _owner._time.CreateTimer(static s => ((BatchItem)s!).OnDeadlineTimer(), this, due, Timeout.InfiniteTimeSpan);
             }
 
             if (cancellationToken.CanBeCanceled)
@@ -440,6 +445,39 @@ public sealed class ModelBatcher : IAsyncDisposable
                     static (s, ct) => ((BatchItem)s!).Abandon(new OperationCanceledException(ct)),
                     this);
             }
+        }
+
+        /// <summary>
+        /// Time until <paramref name="deadline"/>, at most <see cref="LongestTimer"/>: a timer cannot be due later (about 49.7
+        /// days) and refuses longer, while gRPC accepts timeouts of up to 99999999 hours.
+        /// </summary>
+        private TimeSpan DueIn(DateTimeOffset deadline)
+        {
+            TimeSpan due = deadline - _owner._time.GetUtcNow();
+            return due <= TimeSpan.Zero ? TimeSpan.Zero : due > LongestTimer ? LongestTimer : due;
+        }
+
+        private void OnDeadlineTimer()
+        {
+            DateTimeOffset deadline = _deadline!.Value;
+            if (_deadlineBeyondTimer && deadline > _owner._time.GetUtcNow())
+            {
+                // A deadline further away than one timer reaches is waited for in steps.
+                TimeSpan due = DueIn(deadline);
+                _deadlineBeyondTimer = due == LongestTimer;
+                try
+                {
+                    _deadlineTimer?.Change(due, Timeout.InfiniteTimeSpan);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The image left the queue meanwhile.
+                }
+
+                return;
+            }
+
+            Abandon(DeadlineExceededException.WhileQueued(_owner._model));
         }
 
         public bool TryReserve() => Interlocked.CompareExchange(ref _state, Reserved, Queued) == Queued;

@@ -113,6 +113,16 @@ public static partial class ManifestParser
                 throw new ManifestException(manifestPath, "maxBatchSize", "must be 1 when input.resize is 'none' (images keep their own size)");
             }
 
+            // One batch is one float[] of maxBatchSize x channels x height x width (counted in int by the batcher).
+            long batchFloats = (long)maxBatch * recipe.Channels * recipe.Width * recipe.Height;
+            if (recipe.ResizeMode != ResizeMode.None && batchFloats > Array.MaxLength)
+            {
+                throw new ManifestException(
+                    manifestPath,
+                    "maxBatchSize",
+                    $"{maxBatch} images of {recipe.Channels}x{recipe.Height}x{recipe.Width} floats are {batchFloats} values, more than one buffer holds ({Array.MaxLength}); lower maxBatchSize to at most {Array.MaxLength / ((long)recipe.Channels * recipe.Width * recipe.Height)}");
+            }
+
             JsonElement output = r.RequiredProperty(root, "output", "output");
             r.RequireObject(output, "output");
             r.RejectUnknown(output, OutputFields, "output.");

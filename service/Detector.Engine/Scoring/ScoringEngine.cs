@@ -141,7 +141,6 @@ public sealed class ScoringEngine
             scores.Add(new ModelScoreResult(manifest.Name, manifest.Version, manifest.Task, score, manifest.Threshold, score >= manifest.Threshold, raw, models[i].Definition.FileSha256));
             queue = queue > result.QueueWait ? queue : result.QueueWait;
             inference = inference > result.Inference ? inference : result.Inference;
-            EngineMetrics.Requests.WithLabels(manifest.Name, EngineMetrics.Outcome.Success).Inc();
         }
 
         TimeSpan total = Stopwatch.GetElapsedTime(start);
@@ -166,6 +165,12 @@ public sealed class ScoringEngine
         EngineMetrics.Decode.Observe(decode.TotalSeconds);
         using (image)
         {
+            // Every model's resize is checked before any tensor is queued: a refusal must leave no model working on the image.
+            foreach (LoadedModel model in models)
+            {
+                ImagePreprocessor.EnsureWithinLimits(model.Manifest.Recipe, image.Width, image.Height);
+            }
+
             ImageFacts facts = new(sha256, image.Header.FormatName, image.Header.Width, image.Header.Height, request.Data.Length, image.Header.ColorModel, image.Header.BitsPerPixel, image.Header.ExifOrientation);
             Task<BatchResult>[] pending = new Task<BatchResult>[models.Count];
             TimeSpan preprocess = TimeSpan.Zero;
@@ -176,7 +181,17 @@ public sealed class ScoringEngine
                 TimeSpan took = Stopwatch.GetElapsedTime(preStart);
                 preprocess += took;
                 EngineMetrics.Preprocess.Observe(took.TotalSeconds);
-                pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
+                try
+                {
+                    pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
+                }
+                catch
+                {
+                    // This model counted its refusal and those before it are abandoned with the image; the ones after it
+                    // were asked too, and leave with it.
+                    CountAbandoned(models, request.Deadline, from: i + 1);
+                    throw;
+                }
             }
 
             EvidenceReport? evidence = null;
@@ -195,12 +210,12 @@ public sealed class ScoringEngine
         }
     }
 
-    private void CountAbandoned(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline)
+    private void CountAbandoned(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline, int from = 0)
     {
         string outcome = EngineMetrics.Outcome.ForAbandoned(deadline, _host.Time.GetUtcNow());
-        foreach (LoadedModel model in models)
+        for (int i = from; i < models.Count; i++)
         {
-            EngineMetrics.Requests.WithLabels(model.Name, outcome).Inc();
+            EngineMetrics.Requests.WithLabels(models[i].Name, outcome).Inc();
         }
     }
 

@@ -31,12 +31,16 @@ public sealed class ImageSharpDecoder : IImageDecoder
     // Pool retained between requests; large images beyond it are allocated and freed per call.
     private const int PoolSizeMegabytes = 64;
 
+    // Text a PNG may carry (compressed chunks counted inflated) before its metadata is ignored: see PngStructure.
+    private const long PngTextBudgetBytes = 1024 * 1024;
+
     private readonly Configuration _configuration;
     private readonly long _maxBytes;
     private readonly long _maxPixels;
     private readonly int _allocationLimitMegabytes;
     private readonly ISImageDecoder _jpegDecoder = new JpegDecoder();
     private readonly ISImageDecoder _pngDecoder = new PngDecoder();
+    private readonly ISImageDecoder _pngDecoderWithoutMetadata = new PngDecoder { IgnoreMetadata = true };
     private readonly ISImageDecoder _webpDecoder = new WebpDecoder();
     private readonly ISImageDecoder _gifDecoder = new GifDecoder { DecodingMode = FrameDecodingMode.First };
     private readonly ISImageDecoder _bmpDecoder = new BmpDecoder();
@@ -170,7 +174,7 @@ public sealed class ImageSharpDecoder : IImageDecoder
         (ImageFormatKind kind, ISImageDecoder decoder) = format switch
         {
             JpegFormat => (ImageFormatKind.Jpeg, _jpegDecoder),
-            PngFormat => (ImageFormatKind.Png, _pngDecoder),
+            PngFormat => (ImageFormatKind.Png, PngStructure.TextExceeds(data, PngTextBudgetBytes) ? _pngDecoderWithoutMetadata : _pngDecoder),
             WebpFormat => (ImageFormatKind.Webp, _webpDecoder),
             GifFormat => (ImageFormatKind.Gif, _gifDecoder),
             BmpFormat => (ImageFormatKind.Bmp, _bmpDecoder),

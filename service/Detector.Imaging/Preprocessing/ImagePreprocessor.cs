@@ -16,6 +16,13 @@ public static class ImagePreprocessor
     private const float LumaG = 0.587f;
     private const float LumaB = 0.114f;
 
+    /// <summary>
+    /// Largest image, in pixels, that preprocessing resamples into or through: the resized image, and for PIL's two-pass
+    /// filters the intermediate of the horizontal pass (the new width by every source row read). 64,000,000, the
+    /// decoder's default pixel limit; only an aspect ratio near 1000:1 reaches it for a 256-pixel model input.
+    /// </summary>
+    public const long MaxIntermediatePixels = 64_000_000;
+
     /// <summary>The tensor's spatial size: the image's own for <see cref="ResizeMode.None"/>, otherwise the recipe's.</summary>
     public static (int Height, int Width) TensorSize(PreprocessRecipe recipe, int imageWidth, int imageHeight)
     {
@@ -64,6 +71,7 @@ public static class ImagePreprocessor
                 nameof(destination));
         }
 
+        EnsureWithinLimits(recipe, width, height);
         Placement placement = Place(recipe, width, height);
         byte[]? resized = null;
         try
@@ -98,6 +106,36 @@ public static class ImagePreprocessor
             {
                 ArrayPool<byte>.Shared.Return(resized);
             }
+        }
+    }
+
+    /// <summary>
+    /// Refuses an image whose resize for <paramref name="recipe"/> would go through more than <see cref="MaxIntermediatePixels"/>
+    /// (a thin column or strip stretched to a square, or made 256 pixels on its short side), with
+    /// <see cref="ImageRejectedException"/> (<see cref="ImageRejection.TooManyPixels"/>): the decode limits bound the
+    /// image, not what its aspect ratio makes the resize allocate. A caller scoring several models checks each first.
+    /// </summary>
+    public static void EnsureWithinLimits(PreprocessRecipe recipe, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        Validate(recipe);
+        Placement p = Place(recipe, width, height);
+        if (p.ResizedWidth == width && p.ResizedHeight == height)
+        {
+            return;
+        }
+
+        // PIL widens (or narrows) every source row read before the vertical pass; the rows read are at most all of them.
+        bool twoPass = recipe.Filter is ResizeFilter.PilBilinear or ResizeFilter.PilBicubic && p.ResizedWidth != width && p.ResizedHeight != height;
+        (long intermediateWidth, long intermediateHeight) = twoPass && height > p.ResizedHeight
+            ? (p.ResizedWidth, height)
+            : (p.ResizedWidth, p.ResizedHeight);
+        long pixels = intermediateWidth * intermediateHeight;
+        if (pixels > MaxIntermediatePixels)
+        {
+            throw new ImageRejectedException(
+                ImageRejection.TooManyPixels,
+                $"resizing this {width}x{height} image to the model's input goes through a {intermediateWidth}x{intermediateHeight} image ({pixels} pixels), over the limit of {MaxIntermediatePixels}: its aspect ratio is too extreme");
         }
     }
 

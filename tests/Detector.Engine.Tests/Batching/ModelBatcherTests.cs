@@ -141,6 +141,44 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task Enqueue_DeadlineBeyondTheLongestTimer_IsAcceptedAndScored()
+    {
+        // Arrange: a system clock, whose timers cannot be due later than about 49.7 days. gRPC accepts timeouts up to
+        // 99999999 hours, so a client's deadline can lie beyond that.
+        await using ModelBatcher batcher = new("fake-far-deadline", _runner, new ModelBatchingSettings(16, TimeSpan.Zero, 1, 1, []), TimeProvider.System, NullLogger.Instance);
+        float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
+        tensor.AsSpan(0, TensorLength).Fill(5);
+
+        // Act
+        BatchResult result = await batcher.EnqueueAsync(tensor, TensorLength, 1, 1, WorkPriority.Interactive, DateTimeOffset.UtcNow.AddDays(100), CancellationToken.None).WaitAsync(WaitLimit);
+
+        // Assert
+        Assert.Equal(5f, result.Raw[0]);
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
+    public async Task Enqueue_DeadlineBeyondTheLongestTimer_ExpiresAtTheDeadlineNotAtTheFirstTimer()
+    {
+        // Arrange: 60 days, more than one timer can wait (about 49.7 days).
+        await using ModelBatcher batcher = CreateBatcher();
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        Task<BatchResult> waiting = Enqueue(batcher, 42, deadline: _time.GetUtcNow().AddDays(60));
+
+        // Act: past the first timer, then past the deadline.
+        _time.Advance(TimeSpan.FromDays(50));
+        bool expiredEarly = waiting.IsCompleted;
+        _time.Advance(TimeSpan.FromDays(10));
+
+        // Assert
+        Assert.False(expiredEarly);
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => waiting);
+        Assert.Equal(0, batcher.QueueDepth);
+        gate.SetResult();
+        await first;
+    }
+
+    [Fact]
     public async Task Enqueue_DeadlineAlreadyPassed_FailsAtAdmission()
     {
         await using ModelBatcher batcher = CreateBatcher();

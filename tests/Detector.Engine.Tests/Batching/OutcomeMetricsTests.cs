@@ -64,6 +64,34 @@ public sealed class OutcomeMetricsTests
     }
 
     [Fact]
+    public async Task Run_ImageScored_CountedAsSuccessOnce()
+    {
+        await using ModelBatcher batcher = CreateBatcher("metrics-success");
+
+        await Enqueue(batcher).WaitAsync(WaitLimit);
+
+        Assert.Equal(1, Count("metrics-success", EngineMetrics.Outcome.Success));
+    }
+
+    [Fact]
+    public async Task Run_CallerCancelsWhileItsBatchRuns_CountedAsSuccessNotCancelled()
+    {
+        // The model scored it; whether the caller was still there to read it does not change the outcome.
+        await using ModelBatcher batcher = CreateBatcher("metrics-success-after-cancel");
+        using CancellationTokenSource cts = new();
+        TaskCompletionSource gate = _runner.HoldNextBatch();
+        Task<BatchResult> image = Enqueue(batcher, ct: cts.Token);
+        Assert.True(await _runner.Entered.WaitAsync(WaitLimit));
+
+        await cts.CancelAsync();
+        gate.SetResult();
+        await image.WaitAsync(WaitLimit);
+
+        Assert.Equal(1, Count("metrics-success-after-cancel", EngineMetrics.Outcome.Success));
+        Assert.Equal(0, Count("metrics-success-after-cancel", EngineMetrics.Outcome.Cancelled));
+    }
+
+    [Fact]
     public async Task RunFailing_EveryImageOfTheBatch_CountedAsFailed()
     {
         await using ModelBatcher batcher = CreateBatcher("metrics-failed-batch");

@@ -42,6 +42,21 @@ public sealed class ManifestParserTests : IDisposable
     }
 
     [Fact]
+    public void ParseFile_BatchTensorLargerThanAnArray_NamesMaxBatchSize()
+    {
+        // 16 x 3 x 8192 x 8192 floats: each field is in range, but one batch would not fit a float[] (nor an int count).
+        ManifestException ex = ParseExpectingError(m =>
+        {
+            m["maxBatchSize"] = 16;
+            m["input"]!["width"] = 8192;
+            m["input"]!["height"] = 8192;
+        });
+
+        Assert.Equal("maxBatchSize", ex.Field);
+        Assert.Contains("3x8192x8192", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ParseFile_MissingRequiredField_NamesFileAndField()
     {
         ManifestException ex = ParseExpectingError(m => m.Remove("task"));

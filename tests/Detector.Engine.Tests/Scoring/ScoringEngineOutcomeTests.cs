@@ -44,6 +44,102 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
     }
 
     [Fact]
+    public async Task ScoreAsync_OneModelCannotResizeTheImage_NoModelIsQueuedAndEachCountsInvalid()
+    {
+        // Arrange: a 1 x 300000 column. The 8-pixel model can resize it; the 256-pixel one would go through a
+        // 256 x 300000 intermediate, over the limit. Listed first, the small model would be queued before the refusal.
+        _folder.AddTinyModel("outcome-thin-small", size: 8);
+        _folder.AddTinyModel("outcome-thin-large", size: 256);
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        byte[] column = TestImages.SolidPng(1, 300_000, 255, 0, 0);
+        double inferredBefore = EngineMetrics.ImagesInferred.WithLabels("outcome-thin-small").Value;
+        double invalidBefore = EngineMetrics.Requests.WithLabels("outcome-thin-small", EngineMetrics.Outcome.Invalid).Value;
+        ScoringRequest both = new("thin", column, ["outcome-thin-small", "outcome-thin-large"], WorkPriority.Interactive, null, EvidenceScope.None);
+
+        // Act
+        ImageRejectedException ex = await Assert.ThrowsAsync<ImageRejectedException>(() => engine.ScoreAsync(both, CancellationToken.None));
+
+        // Assert: one batcher instance answers in order, so once a later image is scored an earlier queued one has run.
+        await engine.ScoreAsync(Request() with { Models = ["outcome-thin-small"] }, CancellationToken.None);
+        Assert.Equal(ImageRejection.TooManyPixels, ex.Rejection);
+        Assert.Equal(inferredBefore + 1, EngineMetrics.ImagesInferred.WithLabels("outcome-thin-small").Value);
+        Assert.Equal(invalidBefore + 1, EngineMetrics.Requests.WithLabels("outcome-thin-small", EngineMetrics.Outcome.Invalid).Value);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_Scored_EachModelCountedAsSuccessOnce()
+    {
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        double before = Count(EngineMetrics.Outcome.Success);
+
+        await engine.ScoreAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(before + 1, Count(EngineMetrics.Outcome.Success));
+    }
+
+    [Fact]
+    public async Task ScoreAsync_CancelledWhileDecoding_EveryModelCountedAsCancelledOnce()
+    {
+        // Arrange: three models; the call is cancelled while its image decodes, so the first model refuses it at
+        // admission. The two after it were asked too and must be counted, not forgotten.
+        string[] names = ["outcome-decode-a", "outcome-decode-b", "outcome-decode-c"];
+        foreach (string name in names)
+        {
+            _folder.AddTinyModel(name);
+        }
+
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        using GatedDecoder decoder = new(new ImageSharpDecoder(new ImagingOptions()));
+        ScoringEngine engine = new(host, decoder, pool);
+        double[] before = [.. names.Select(n => EngineMetrics.Requests.WithLabels(n, EngineMetrics.Outcome.Cancelled).Value)];
+        using CancellationTokenSource cts = new();
+
+        // Act
+        Task<ImageScore> scoring = engine.ScoreAsync(Request() with { Models = names }, cts.Token);
+        Assert.True(await decoder.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+        await cts.CancelAsync();
+        decoder.Release.Set();
+
+        // Assert
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => scoring);
+        for (int i = 0; i < names.Length; i++)
+        {
+            Assert.Equal(before[i] + 1, EngineMetrics.Requests.WithLabels(names[i], EngineMetrics.Outcome.Cancelled).Value);
+        }
+    }
+
+    /// <summary>A decoder that signals when a decode starts and holds it until released (a sync point).</summary>
+    private sealed class GatedDecoder(IImageDecoder inner) : IImageDecoder, IDisposable
+    {
+        public SemaphoreSlim Entered { get; } = new(0);
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public ImageHeader Identify(ReadOnlyMemory<byte> data) => inner.Identify(data);
+
+        public DecodedImage Decode(ReadOnlyMemory<byte> data)
+        {
+            Entered.Release();
+            Release.Wait();
+            return inner.Decode(data);
+        }
+
+        public void Dispose()
+        {
+            Entered.Dispose();
+            Release.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task ScoreAsync_CancelledWhileWaitingForAWorker_CountedAsCancelled()
     {
         await using ModelHost host = CreateHost();

@@ -69,8 +69,19 @@ public static class PilConvolutionResampler
             int firstRow = vertical.Bounds[0];
             int lastRow = vertical.Bounds[(dstHeight * 2) - 2] + vertical.Bounds[(dstHeight * 2) - 1];
             int tempRows = lastRow - firstRow;
-            temp = ArrayPool<byte>.Shared.Rent(dstWidth * tempRows * 3);
-            Span<byte> tempSpan = temp.AsSpan(0, dstWidth * tempRows * 3);
+
+            // In 64 bits: a tall, narrow source stretched wide needs dstWidth x tempRows x 3 bytes, which can pass
+            // int.MaxValue and would wrap to a small buffer that the pointer loops below then overrun.
+            long tempLength = (long)dstWidth * tempRows * 3;
+            if (tempLength > Array.MaxLength)
+            {
+                throw new ArgumentException(
+                    $"Resizing {srcWidth}x{srcHeight} to {dstWidth}x{dstHeight} needs a {dstWidth}x{tempRows} intermediate, too large for one buffer.",
+                    nameof(source));
+            }
+
+            temp = ArrayPool<byte>.Shared.Rent((int)tempLength);
+            Span<byte> tempSpan = temp.AsSpan(0, (int)tempLength);
             ResampleHorizontal(source, srcWidth, tempSpan, dstWidth, firstRow, tempRows, horizontal);
             ResampleVertical(tempSpan, dstWidth, destination, dstHeight, vertical, firstRow);
         }
@@ -97,6 +108,10 @@ public static class PilConvolutionResampler
         int srcStride = srcWidth * 3;
         int dstStride = dstWidth * 3;
         int kernelSize = c.KernelSize;
+        if ((long)rows * dstStride > destination.Length || (long)(firstSourceRow + rows) * srcStride > source.Length)
+        {
+            throw new ArgumentException("The rows to resample do not fit the spans.", nameof(destination));
+        }
 
         // Pointers: the windows were clamped to [0, srcWidth) when the coefficients were built and the spans
         // were checked against the sizes, so the hot loop runs without per-tap bounds checks.
