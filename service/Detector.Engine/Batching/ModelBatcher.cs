@@ -332,10 +332,12 @@ public sealed class ModelBatcher : IAsyncDisposable
         int perImage = first.TensorLength;
         int padded = _settings.PaddedSize(live);
 
-        // A batch of one runs on the image's own pooled tensor: no copy of it into a batch buffer.
-        float[] buffer = padded == 1 ? first.TakeTensor() : ArrayPool<float>.Shared.Rent(padded * perImage);
+        float[]? buffer = null;
         try
         {
+            // A batch of one runs on the image's own pooled tensor: no copy of it into a batch buffer. Taken inside the
+            // try: if even this fails (out of memory), the batch's images fail instead of waiting for ever.
+            buffer = padded == 1 ? first.TakeTensor() : ArrayPool<float>.Shared.Rent(padded * perImage);
             long startedAt = _time.GetTimestamp();
             for (int i = 0; i < live; i++)
             {
@@ -383,7 +385,11 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<float>.Shared.Return(buffer);
+            }
+
             Interlocked.Add(ref _inFlight, -live);
         }
     }

@@ -30,7 +30,7 @@ public sealed class InferenceOptions
 
     /// <summary>
     /// Whether ORT worker threads spin while waiting for work. Default false: the same cores decode images, and
-    /// spinning threads steal them (bench/results/20261128-203446-ort-threads.md: spinning lost 3–16 %).
+    /// spinning threads steal them (bench/results/20261128-203446-ort-threads.md: spinning lost 2.4–16 %).
     /// </summary>
     public bool AllowSpinning { get; set; }
 
