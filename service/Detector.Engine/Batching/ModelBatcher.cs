@@ -95,6 +95,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         {
             Interlocked.Decrement(ref _queued);
             ArrayPool<float>.Shared.Return(tensor);
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Unavailable).Inc();
             throw new ServiceStoppingException();
         }
 
@@ -530,8 +531,7 @@ public sealed class ModelBatcher : IAsyncDisposable
                 ReleaseTensor();
             }
 
-            string outcome = reason is DeadlineExceededException ? EngineMetrics.Outcome.Deadline : EngineMetrics.Outcome.ForAbandoned(_deadline, _owner._time.GetUtcNow());
-            EngineMetrics.Requests.WithLabels(_owner._model, outcome).Inc();
+            EngineMetrics.Requests.WithLabels(_owner._model, EngineMetrics.Outcome.ForLeaving(reason, _deadline, _owner._time.GetUtcNow())).Inc();
             Cleanup();
             if (reason is OperationCanceledException oce)
             {

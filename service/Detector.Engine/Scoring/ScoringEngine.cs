@@ -57,26 +57,32 @@ public sealed class ScoringEngine
 
     /// <summary>
     /// Throws <see cref="ServiceStoppingException"/> once a drain started, <see cref="EngineNotReadyException"/> while
-    /// models warm up: a bulk call checks it once up front, so the whole call is refused (and retried) at once.
+    /// models warm up: a bulk call checks it once up front, so the whole call is refused (and retried) at once. The
+    /// <paramref name="images"/> it carries are counted as unavailable for each of <paramref name="models"/>.
     /// </summary>
-    public void EnsureAccepting()
+    public void EnsureAccepting(IReadOnlyList<LoadedModel> models, int images)
     {
-        if (_host.IsDraining)
+        Exception? refusal = _host.IsDraining ? new ServiceStoppingException()
+            : !_host.IsReady ? new EngineNotReadyException()
+            : null;
+        if (refusal is null)
         {
-            throw new ServiceStoppingException();
+            return;
         }
 
-        if (!_host.IsReady)
+        foreach (LoadedModel model in models)
         {
-            throw new EngineNotReadyException();
+            EngineMetrics.Requests.WithLabels(model.Name, EngineMetrics.Outcome.Unavailable).Inc(images);
         }
+
+        throw refusal;
     }
 
     public async Task<ImageScore> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
         IReadOnlyList<LoadedModel> models = ResolveModels(request.Models);
-        EnsureAccepting();
+        EnsureAccepting(models, images: 1);
         if (request.Deadline is { } deadline && deadline <= _host.Time.GetUtcNow())
         {
             // Nothing to gain from hashing and decoding an image whose answer nobody waits for any more.
@@ -185,11 +191,11 @@ public sealed class ScoringEngine
                 {
                     pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
                 }
-                catch
+                catch (Exception ex)
                 {
                     // This model counted its refusal and those before it are abandoned with the image; the ones after it
-                    // were asked too, and leave with it.
-                    CountAbandoned(models, request.Deadline, from: i + 1);
+                    // were asked too, and leave with it, for the same reason when it is a stop.
+                    CountLeft(models, ex, request.Deadline, from: i + 1);
                     throw;
                 }
             }
@@ -210,9 +216,14 @@ public sealed class ScoringEngine
         }
     }
 
-    private void CountAbandoned(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline, int from = 0)
+    private void CountAbandoned(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline) =>
+        CountOutcome(models, EngineMetrics.Outcome.ForAbandoned(deadline, _host.Time.GetUtcNow()), from: 0);
+
+    private void CountLeft(IReadOnlyList<LoadedModel> models, Exception reason, DateTimeOffset? deadline, int from) =>
+        CountOutcome(models, EngineMetrics.Outcome.ForLeaving(reason, deadline, _host.Time.GetUtcNow()), from);
+
+    private static void CountOutcome(IReadOnlyList<LoadedModel> models, string outcome, int from)
     {
-        string outcome = EngineMetrics.Outcome.ForAbandoned(deadline, _host.Time.GetUtcNow());
         for (int i = from; i < models.Count; i++)
         {
             EngineMetrics.Requests.WithLabels(models[i].Name, outcome).Inc();

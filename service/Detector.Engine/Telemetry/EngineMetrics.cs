@@ -1,3 +1,5 @@
+using Detector.Engine.Batching;
+using Detector.Engine.Scoring;
 using Prometheus;
 
 namespace Detector.Engine.Telemetry;
@@ -19,8 +21,22 @@ public static class EngineMetrics
         public const string Invalid = "invalid";
         public const string Failed = "failed";
 
+        /// <summary>Refused because the service was warming up or stopping (UNAVAILABLE: the client sends it again, elsewhere).</summary>
+        public const string Unavailable = "unavailable";
+
         /// <summary>An abandoned request's outcome: deadline when its deadline has passed (the call's cancellation is how gRPC enforces it), else cancelled.</summary>
         public static string ForAbandoned(DateTimeOffset? deadline, DateTimeOffset now) => deadline is { } d && d <= now ? Deadline : Cancelled;
+
+        /// <summary>
+        /// The outcome of an image that left for <paramref name="reason"/> without being scored: unavailable for a stop or
+        /// warm-up, deadline for an expiry, otherwise as <see cref="ForAbandoned"/>.
+        /// </summary>
+        public static string ForLeaving(Exception reason, DateTimeOffset? deadline, DateTimeOffset now) => reason switch
+        {
+            ServiceStoppingException or EngineNotReadyException => Unavailable,
+            DeadlineExceededException => Deadline,
+            _ => ForAbandoned(deadline, now),
+        };
     }
 
     private static readonly double[] SecondsBuckets = Histogram.ExponentialBuckets(0.0005, 2, 16);

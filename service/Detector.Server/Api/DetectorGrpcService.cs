@@ -45,9 +45,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         }
 
         // The options apply to every image: an unknown model or evidence level fails the whole call, not each item.
-        ResolveOrThrow(request.Options);
+        IReadOnlyList<LoadedModel> models = ResolveOrThrow(request.Options);
         _ = EvidenceScopeOf(request.Options, WorkPriority.Bulk);
-        RefuseIfNotAccepting();
+        RefuseIfNotAccepting(models, request.Images.Count);
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
         {
@@ -64,8 +64,9 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
     public override async Task ScoreStream(IAsyncStreamReader<ScoreStreamRequest> requestStream, IServerStreamWriter<ScoreStreamResponse> responseStream, ServerCallContext context)
     {
-        // Warming up or stopping: refuse the call itself, which clients' retry policies act on, before reading anything.
-        RefuseIfNotAccepting();
+        // Warming up or stopping: refuse the call itself, which clients' retry policies act on, before reading anything
+        // (no image has arrived, so none is counted).
+        RefuseIfNotAccepting([], 0);
 
         // One writer: IServerStreamWriter allows a single write at a time, results finish in any order.
         Channel<ImageResult> finished = Channel.CreateUnbounded<ImageResult>(new UnboundedChannelOptions { SingleReader = true });
@@ -230,12 +231,12 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         return scoreOptions.SkipEvidence ? EvidenceScope.None : asked;
     }
 
-    private void ResolveOrThrow(ScoreOptions? scoreOptions)
+    private IReadOnlyList<LoadedModel> ResolveOrThrow(ScoreOptions? scoreOptions)
     {
         ValidateModelNames(scoreOptions);
         try
         {
-            engine.ResolveModels(scoreOptions is null ? [] : scoreOptions.Models);
+            return engine.ResolveModels(scoreOptions is null ? [] : scoreOptions.Models);
         }
         catch (UnknownModelException ex)
         {
@@ -276,11 +277,11 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         }
     }
 
-    private void RefuseIfNotAccepting()
+    private void RefuseIfNotAccepting(IReadOnlyList<LoadedModel> models, int images)
     {
         try
         {
-            engine.EnsureAccepting();
+            engine.EnsureAccepting(models, images);
         }
         catch (Exception ex) when (ex is ServiceStoppingException or EngineNotReadyException)
         {

@@ -64,6 +64,17 @@ public sealed class OutcomeMetricsTests
     }
 
     [Fact]
+    public async Task Enqueue_AfterTheDrainStarted_CountedAsUnavailable()
+    {
+        await using ModelBatcher batcher = CreateBatcher("outcome-enqueue-stopping");
+        await batcher.DrainAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<ServiceStoppingException>(() => Enqueue(batcher));
+
+        Assert.Equal(1, Count("outcome-enqueue-stopping", EngineMetrics.Outcome.Unavailable));
+    }
+
+    [Fact]
     public async Task Run_ImageScored_CountedAsSuccessOnce()
     {
         await using ModelBatcher batcher = CreateBatcher("metrics-success");
@@ -114,6 +125,18 @@ public sealed class OutcomeMetricsTests
         DateTimeOffset now = DateTimeOffset.UnixEpoch.AddDays(1);
 
         Assert.Equal(expected, EngineMetrics.Outcome.ForAbandoned(now.AddSeconds(secondsFromNow), now));
+    }
+
+    [Fact]
+    public void ForLeaving_ClassifiesByTheReasonFirst()
+    {
+        DateTimeOffset now = DateTimeOffset.UnixEpoch.AddDays(1);
+
+        Assert.Equal("unavailable", EngineMetrics.Outcome.ForLeaving(new ServiceStoppingException(), now.AddSeconds(-1), now));
+        Assert.Equal("unavailable", EngineMetrics.Outcome.ForLeaving(new Detector.Engine.Scoring.EngineNotReadyException(), null, now));
+        Assert.Equal("deadline", EngineMetrics.Outcome.ForLeaving(DeadlineExceededException.WhileQueued("m"), null, now));
+        Assert.Equal("cancelled", EngineMetrics.Outcome.ForLeaving(new OperationCanceledException(), now.AddSeconds(1), now));
+        Assert.Equal("deadline", EngineMetrics.Outcome.ForLeaving(new OperationCanceledException(), now, now));
     }
 
     [Fact]

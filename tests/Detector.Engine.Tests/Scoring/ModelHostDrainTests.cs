@@ -1,5 +1,6 @@
 using Detector.Engine.Batching;
 using Detector.Engine.Scoring;
+using Detector.Engine.Telemetry;
 using Detector.Imaging.Decoding;
 using Detector.TestSupport;
 
@@ -60,10 +61,32 @@ public sealed class ModelHostDrainTests : IDisposable
         using CpuWorkPool pool = new(1);
         ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
 
-        Assert.Throws<EngineNotReadyException>(engine.EnsureAccepting);
+        Assert.Throws<EngineNotReadyException>(() => engine.EnsureAccepting(host.Defaults, 1));
         host.WarmUp();
-        engine.EnsureAccepting();
+        engine.EnsureAccepting(host.Defaults, 1);
         host.BeginDrain();
-        Assert.Throws<ServiceStoppingException>(engine.EnsureAccepting);
+        Assert.Throws<ServiceStoppingException>(() => engine.EnsureAccepting(host.Defaults, 1));
+    }
+
+    [Fact]
+    public async Task Refusals_WhileWarmingUpAndStopping_CountedAsUnavailablePerImageAndModel()
+    {
+        // Its own model name: the counters are process-wide and other test classes use "tiny".
+        const string Model = "unavailable-probe";
+        _folder.AddTinyModel(Model);
+        await using ModelHost host = CreateHost();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ImageSharpDecoder(new ImagingOptions()), pool);
+        IReadOnlyList<LoadedModel> models = engine.ResolveModels([Model]);
+        double before = EngineMetrics.Requests.WithLabels(Model, EngineMetrics.Outcome.Unavailable).Value;
+        ScoringRequest request = new("img", TestImages.SolidPng(8, 8, 1, 2, 3), [Model], WorkPriority.Interactive, null, EvidenceScope.None);
+
+        await Assert.ThrowsAsync<EngineNotReadyException>(() => engine.ScoreAsync(request, CancellationToken.None)); // 1
+        Assert.Throws<EngineNotReadyException>(() => engine.EnsureAccepting(models, 5));                            // a batch of 5
+        host.WarmUp();
+        host.BeginDrain();
+        await Assert.ThrowsAsync<ServiceStoppingException>(() => engine.ScoreAsync(request, CancellationToken.None)); // 1
+
+        Assert.Equal(before + 7, EngineMetrics.Requests.WithLabels(Model, EngineMetrics.Outcome.Unavailable).Value);
     }
 }
