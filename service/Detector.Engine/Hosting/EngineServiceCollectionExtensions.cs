@@ -27,7 +27,9 @@ public static class EngineServiceCollectionExtensions
             .Validate(o => o.CpuMaxBatchSize >= 0, "Batching:CpuMaxBatchSize must be ≥ 0 (0 = the manifest's maxBatchSize)")
             .ValidateOnStart();
         services.AddOptions<ImagingOptions>().Bind(configuration.GetSection(ImagingOptions.SectionName))
-            .Validate(o => o.MaxBytes > 0 && o.MaxPixels > 0, "Imaging: MaxBytes and MaxPixels must be > 0").ValidateOnStart();
+            .Validate(o => o.MaxBytes > 0 && o.MaxPixels > 0, "Imaging: MaxBytes and MaxPixels must be > 0")
+            .Validate(o => o.MaxPixels <= ImageSharpDecoder.MaxSupportedPixels, $"Imaging:MaxPixels must be at most {ImageSharpDecoder.MaxSupportedPixels} (the decoded RGB image is one array)")
+            .ValidateOnStart();
         services.AddOptions<WorkPoolOptions>().Bind(configuration.GetSection(WorkPoolOptions.SectionName))
             .Validate(o => o.Workers >= 0, "WorkPool:Workers must be ≥ 0").ValidateOnStart();
 

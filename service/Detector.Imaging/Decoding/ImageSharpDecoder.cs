@@ -51,6 +51,9 @@ public sealed class ImageSharpDecoder : IImageDecoder
     {
     }
 
+    /// <summary>The largest <see cref="ImagingOptions.MaxPixels"/> this decoder supports: its RGB8 output is one array.</summary>
+    public static long MaxSupportedPixels => Array.MaxLength / 3;
+
     public ImageSharpDecoder(ImagingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -58,9 +61,9 @@ public sealed class ImageSharpDecoder : IImageDecoder
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPixels, 1L, nameof(options));
 
         // The RGB8 output lives in one pooled array, so 3 bytes a pixel must fit in an array.
-        if (options.MaxPixels > Array.MaxLength / 3)
+        if (options.MaxPixels > MaxSupportedPixels)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPixels, $"MaxPixels must be at most {Array.MaxLength / 3}.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPixels, $"MaxPixels must be at most {MaxSupportedPixels}.");
         }
 
         _maxBytes = options.MaxBytes;
