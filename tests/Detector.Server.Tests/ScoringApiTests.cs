@@ -125,32 +125,31 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
     [Fact]
     public async Task Reflection_ListsTheDetectorService()
     {
-        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(Channel);
-        using AsyncDuplexStreamingCall<Grpc.Reflection.V1Alpha.ServerReflectionRequest, Grpc.Reflection.V1Alpha.ServerReflectionResponse> call = reflection.ServerReflectionInfo();
+        Grpc.Reflection.V1Alpha.ServerReflectionResponse response = await ReflectAsync(new() { ListServices = "" });
 
-        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
-
-        Assert.Contains(call.ResponseStream.Current.ListServicesResponse.Service, s => s.Name == "detector.v1.DetectorService");
+        Assert.Contains(response.ListServicesResponse.Service, s => s.Name == "detector.v1.DetectorService");
     }
 
     [Fact]
     public async Task Reflection_DescribesTheDetectorServiceFromItsProto()
     {
         // The service is bound by DetectorServiceBinding, not the generated code: reflection must still find its descriptor.
-        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(Channel);
-        using AsyncDuplexStreamingCall<Grpc.Reflection.V1Alpha.ServerReflectionRequest, Grpc.Reflection.V1Alpha.ServerReflectionResponse> call = reflection.ServerReflectionInfo();
+        Grpc.Reflection.V1Alpha.ServerReflectionResponse response = await ReflectAsync(new() { FileContainingSymbol = "detector.v1.DetectorService" });
 
-        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "detector.v1.DetectorService" });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext());
-
-        Grpc.Reflection.V1Alpha.ServerReflectionResponse response = call.ResponseStream.Current;
         Assert.Null(response.ErrorResponse);
         Google.Protobuf.Reflection.FileDescriptorProto file = Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(response.FileDescriptorResponse.FileDescriptorProto[0]);
         Assert.Equal("detector/v1/detector.proto", file.Name);
         Assert.Equal(["Score", "ScoreBatch", "ScoreStream", "ListModels"], file.Service.Single(s => s.Name == "DetectorService").Method.Select(m => m.Name));
+    }
+
+    private async Task<Grpc.Reflection.V1Alpha.ServerReflectionResponse> ReflectAsync(Grpc.Reflection.V1Alpha.ServerReflectionRequest request)
+    {
+        Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient reflection = new(Channel);
+        using AsyncDuplexStreamingCall<Grpc.Reflection.V1Alpha.ServerReflectionRequest, Grpc.Reflection.V1Alpha.ServerReflectionResponse> call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(request);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        return call.ResponseStream.Current;
     }
 
     [Fact]

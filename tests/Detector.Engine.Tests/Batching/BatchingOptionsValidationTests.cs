@@ -1,7 +1,5 @@
 using Detector.Engine.Batching;
-using Detector.Engine.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Detector.Engine.Tests.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Engine.Tests.Batching;
@@ -9,16 +7,7 @@ namespace Detector.Engine.Tests.Batching;
 /// <summary>Batching settings are checked when the host starts, with a message that names the setting.</summary>
 public sealed class BatchingOptionsValidationTests
 {
-    private static BatchingOptions Resolve(string key, string value)
-    {
-        IConfiguration configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Models:Directory"] = "models", [key] = value })
-            .Build();
-        ServiceCollection services = new();
-        services.AddDetectorEngine(configuration);
-        using ServiceProvider provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<IOptions<BatchingOptions>>().Value;
-    }
+    private static BatchingOptions Resolve(string key, string value) => EngineSettings.Resolve<BatchingOptions>(key, value);
 
     [Fact]
     public void CpuMaxBatchSize_Negative_FailsNamingTheSetting()

@@ -1,7 +1,4 @@
-using Detector.Engine.Hosting;
 using Detector.Imaging.Decoding;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Engine.Tests.Hosting;
@@ -9,16 +6,7 @@ namespace Detector.Engine.Tests.Hosting;
 /// <summary>Imaging limits are checked when the host starts, not at the first image (where they would fail every request).</summary>
 public sealed class ImagingOptionsValidationTests
 {
-    private static ImagingOptions Resolve(string key, string value)
-    {
-        IConfiguration configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Models:Directory"] = "models", [key] = value })
-            .Build();
-        ServiceCollection services = new();
-        services.AddDetectorEngine(configuration);
-        using ServiceProvider provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<IOptions<ImagingOptions>>().Value;
-    }
+    private static ImagingOptions Resolve(string key, string value) => EngineSettings.Resolve<ImagingOptions>(key, value);
 
     [Fact]
     public void MaxPixels_AboveWhatOneArrayHolds_FailsNamingTheSettingAndTheLimit()
