@@ -292,6 +292,42 @@ public class C2paExtractorTests
         AllExtractorsCompleted(report);
     }
 
+    [Fact]
+    public void Jpeg_StoreOverSeveralSegments_FindingOffsetsPointAtTheBoxInTheFile()
+    {
+        byte[] store = JumbfBuilder.AiStore("Adobe Firefly");
+        byte[] jpeg = JpegBuilder.Simple(b => b.Jumbf(store, maxBoxBytesPerSegment: 100));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        // The actions assertion lies past the first 100 store bytes, so in a continuation segment: its offset must be the
+        // superbox's LBox in the file, whose TBox 'jumb' follows, then its jumd with the 'cbor' assertion UUID.
+        long offset = Single(report, FindingKinds.C2paAiSourceType).Location.Offset!.Value;
+        Assert.True(offset > IndexOfNth(jpeg, [0xFF, 0xEB], 2), $"offset {offset} should be in a continuation segment");
+        Assert.Equal("jumb"u8.ToArray(), jpeg[(int)(offset + 4)..(int)(offset + 8)]);
+        Assert.Equal("jumd"u8.ToArray(), jpeg[(int)(offset + 12)..(int)(offset + 16)]);
+        Assert.Equal("cbor"u8.ToArray(), jpeg[(int)(offset + 16)..(int)(offset + 20)]);
+        long manifest = Single(report, FindingKinds.C2paManifest).Location.Offset!.Value;
+        Assert.Equal("c2ma"u8.ToArray(), jpeg[(int)(manifest + 16)..(int)(manifest + 20)]);
+    }
+
+    [Fact]
+    public void UpdateManifest_C2um_IsReadAsAManifest()
+    {
+        byte[] update = JumbfBuilder.Superbox(
+            "c2um",
+            "urn:uuid:u",
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions", JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null))),
+            JumbfBuilder.Claim("Updater"),
+            JumbfBuilder.Signature());
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(update)));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Equal("active", Single(report, FindingKinds.C2paManifest).ValueOf("role"));
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, Single(report, FindingKinds.C2paAiSourceType).Strength);
+    }
+
     private static int IndexOfNth(byte[] data, byte[] pattern, int n)
     {
         int found = 0;
