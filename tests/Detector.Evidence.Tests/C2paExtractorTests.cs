@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Formats.Cbor;
 using Detector.Evidence.Model;
 using Detector.Evidence.Tests.Builders;
 using static Detector.Evidence.Tests.EvidenceAssert;
@@ -253,6 +254,78 @@ public class C2paExtractorTests
 
         Assert.Equal(FindingStrength.NeutralFact, Single(report, FindingKinds.JumbfOther).Strength);
         None(report, FindingKinds.C2paManifest);
+    }
+
+    [Fact]
+    public void SignatureAlgorithmOutsideInt32_IsReportedAndActionsStillRead()
+    {
+        // COSE alg -2^40 - 1: a CBOR integer that does not fit in an int. The manifest's actions come after the signature.
+        CborWriter header = new();
+        header.WriteStartMap(1);
+        header.WriteInt32(1);
+        header.WriteInt64(-(1L << 40) - 1);
+        header.WriteEndMap();
+        byte[] protectedHeader = header.Encode();
+        byte[] signature = JumbfBuilder.Superbox("c2cs", "c2pa.signature", JumbfBuilder.CborContent(w =>
+        {
+            w.WriteTag((CborTag)18);
+            w.WriteStartArray(4);
+            w.WriteByteString(protectedHeader);
+            w.WriteStartMap(0);
+            w.WriteEndMap();
+            w.WriteNull();
+            w.WriteByteString(new byte[64]);
+            w.WriteEndArray();
+        }));
+        byte[] manifest = JumbfBuilder.Superbox(
+            "c2ma",
+            "m",
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions", JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null))),
+            JumbfBuilder.Claim("x"),
+            signature);
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Equal("COSE algorithm -1099511627777", Single(report, FindingKinds.C2paSignature).ValueOf("algorithm"));
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, Single(report, FindingKinds.C2paAiSourceType).Strength);
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void Jpeg_StoreOverSeveralSegments_FindingOffsetsPointAtTheBoxInTheFile()
+    {
+        byte[] store = JumbfBuilder.AiStore("Adobe Firefly");
+        byte[] jpeg = JpegBuilder.Simple(b => b.Jumbf(store, maxBoxBytesPerSegment: 100));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        // The actions assertion lies past the first 100 store bytes, so in a continuation segment: its offset must be the
+        // superbox's LBox in the file, whose TBox 'jumb' follows, then its jumd with the 'cbor' assertion UUID.
+        long offset = Single(report, FindingKinds.C2paAiSourceType).Location.Offset!.Value;
+        Assert.True(offset > IndexOfNth(jpeg, [0xFF, 0xEB], 2), $"offset {offset} should be in a continuation segment");
+        Assert.Equal("jumb"u8.ToArray(), jpeg[(int)(offset + 4)..(int)(offset + 8)]);
+        Assert.Equal("jumd"u8.ToArray(), jpeg[(int)(offset + 12)..(int)(offset + 16)]);
+        Assert.Equal("cbor"u8.ToArray(), jpeg[(int)(offset + 16)..(int)(offset + 20)]);
+        long manifest = Single(report, FindingKinds.C2paManifest).Location.Offset!.Value;
+        Assert.Equal("c2ma"u8.ToArray(), jpeg[(int)(manifest + 16)..(int)(manifest + 20)]);
+    }
+
+    [Fact]
+    public void UpdateManifest_C2um_IsReadAsAManifest()
+    {
+        byte[] update = JumbfBuilder.Superbox(
+            "c2um",
+            "urn:uuid:u",
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions", JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null))),
+            JumbfBuilder.Claim("Updater"),
+            JumbfBuilder.Signature());
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(update)));
+
+        EvidenceReport report = Analyze(png);
+
+        Assert.Equal("active", Single(report, FindingKinds.C2paManifest).ValueOf("role"));
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, Single(report, FindingKinds.C2paAiSourceType).Strength);
     }
 
     private static int IndexOfNth(byte[] data, byte[] pattern, int n)

@@ -128,6 +128,24 @@ public class GeneratorMetadataTests
     }
 
     [Fact]
+    public void Png_ComfyUiGraphWhoseNodeLinksToItselfOnEveryTextInput_StaysLinearAndKeepsOtherProof()
+    {
+        // Node 1 links back to itself through each of the 11 inputs the prompt resolver follows: a naive depth-limited
+        // walk makes 11^13 calls; the other chunk's parameters must not be lost to the time budget.
+        string selfLinks = string.Join(", ", new[] { "text", "text_g", "t5xxl", "clip_l", "prompt", "conditioning", "conditioning_1", "conditioning_to", "positive", "string", "value" }.Select(k => $"\"{k}\": [\"1\", 0]"));
+        string graph = "{\"1\": {\"class_type\": \"ConditioningCombine\", \"inputs\": {" + selfLinks + "}},"
+            + " \"2\": {\"class_type\": \"KSampler\", \"inputs\": {\"seed\": 5, \"steps\": 20, \"positive\": [\"1\", 0], \"negative\": [\"1\", 0]}}}";
+        byte[] png = PngBuilder.Small(b => b.Text("parameters", A1111).Text("prompt", graph));
+
+        EvidenceReport report = Analyze(png);
+
+        AllExtractorsCompleted(report);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKinds.GeneratorParameters && f.ValueOf("seed") == "1234567890");
+        Finding comfy = Any(report, FindingKinds.GeneratorParameters, f => f.ValueOf("generator") == "ComfyUI");
+        Assert.Null(comfy.ValueOf("prompt"));
+    }
+
+    [Fact]
     public void Png_InvokeAiMetadata_IsParsed()
     {
         string json = """{"generation_mode": "txt2img", "positive_prompt": "a fox", "negative_prompt": "ugly", "width": 1024, "height": 1024, "seed": 99, "steps": 30, "cfg_scale": 6.5, "scheduler": "euler", "model": {"name": "sdxl-base", "base": "sdxl"}, "app_version": "4.2.0"}""";

@@ -78,6 +78,33 @@ public partial class VerdictComposerTests
     }
 
     [Fact]
+    public void SaturatedClassifierScore_StaysBelowTheOneReservedForProof()
+    {
+        // A float32 sigmoid saturates to exactly 1.0; with hints, a score just below 1 rounds up to 1.0 in doubles.
+        ModelScore saturated = new("vit-synth", ModelTasks.Synthetic, 1.0, 0.5, true);
+        ModelScore nearlyOne = new("vit-synth", ModelTasks.Synthetic, Math.BitDecrement(1.0), 0.5, true);
+        Finding hint = new(FindingKinds.ExifGeneratorSoftware, FindingStrength.SupportingHint, "EXIF Software names an image generator: Midjourney.", [], FindingLocation.File("JPEG"));
+
+        EvidenceVerdict fromScore = VerdictComposer.Compose([], [saturated]);
+        EvidenceVerdict withHint = VerdictComposer.Compose([hint], [nearlyOne]);
+
+        Assert.True(fromScore.SyntheticLikelihood < 1.0, $"likelihood {fromScore.SyntheticLikelihood:R}");
+        Assert.StartsWith("Likely AI-generated:", fromScore.Label, StringComparison.Ordinal);
+        Assert.True(withHint.SyntheticLikelihood < 1.0, $"likelihood {withHint.SyntheticLikelihood:R}");
+    }
+
+    [Fact]
+    public void AiEditingProof_NoteSaysTheDeclarationWasNotVerified()
+    {
+        EvidenceReport report = EvidenceAnalyzer.Analyze(PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore("Adobe Photoshop", JumbfBuilder.CompositeWithTrained))), null);
+
+        EvidenceVerdict verdict = report.ComposeVerdict([SyntheticLow]);
+
+        VerdictReason note = Assert.Single(verdict.Reasons, r => r.Rank == ReasonRank.Note && r.Text.StartsWith("Manipulation likelihood is 1.0", StringComparison.Ordinal));
+        Assert.Contains("not cryptographically verified", note.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HintsOnly_RaiseLikelihoodModestlyAndSayHints()
     {
         Finding hint = new(FindingKinds.ExifGeneratorSoftware, FindingStrength.SupportingHint, "EXIF Software names an image generator: Midjourney.", [], FindingLocation.File("JPEG"));

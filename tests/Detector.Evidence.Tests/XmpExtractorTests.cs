@@ -89,6 +89,38 @@ public class XmpExtractorTests
         Assert.Equal(FindingStrength.ProofOfAiGeneration, Single(Analyze(jpeg), FindingKinds.XmpDigitalSourceType).Strength);
     }
 
+    [Theory]
+    [InlineData("trainedAlgorithmicMedia", FindingStrength.ProofOfAiGeneration)]
+    [InlineData("compositeWithTrainedAlgorithmicMedia", FindingStrength.ProofOfAiEditing)]
+    [InlineData("compositeSynthetic", FindingStrength.ProofOfAiEditing)]
+    [InlineData("algorithmicMedia", FindingStrength.SupportingHint)]
+    [InlineData("digitalCapture", FindingStrength.NeutralFact)]
+    [InlineData("computationalCapture", FindingStrength.NeutralFact)]
+    [InlineData("negativeFilm", FindingStrength.NeutralFact)]
+    [InlineData("positiveFilm", FindingStrength.NeutralFact)]
+    [InlineData("print", FindingStrength.NeutralFact)]
+    [InlineData("humanEdits", FindingStrength.NeutralFact)]
+    [InlineData("minorHumanEdits", FindingStrength.NeutralFact)]
+    [InlineData("algorithmicallyEnhanced", FindingStrength.NeutralFact)]
+    [InlineData("digitalCreation", FindingStrength.NeutralFact)]
+    [InlineData("digitalArt", FindingStrength.NeutralFact)]
+    [InlineData("softwareImage", FindingStrength.NeutralFact)]
+    [InlineData("dataDrivenMedia", FindingStrength.NeutralFact)]
+    [InlineData("screenCapture", FindingStrength.NeutralFact)]
+    [InlineData("virtualRecording", FindingStrength.NeutralFact)]
+    [InlineData("composite", FindingStrength.NeutralFact)]
+    [InlineData("compositeCapture", FindingStrength.NeutralFact)]
+    public void EveryIptcTerm_HasItsMeaning(string term, FindingStrength expected)
+    {
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(XmpPackets.Resource("http://cv.iptc.org/newscodes/digitalsourcetype/" + term)));
+
+        Finding dst = Single(Analyze(jpeg), FindingKinds.XmpDigitalSourceType);
+
+        Assert.Equal(expected, dst.Strength);
+        Assert.Equal(term, dst.ValueOf("term"));
+        Assert.DoesNotContain("outside the IPTC vocabulary", dst.Summary, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Dtd_IsRefusedAsMalformed()
     {

@@ -332,6 +332,12 @@ internal sealed class C2paExtractor : IEvidenceExtractor
             return "unknown";
         }
 
+        // A CBOR integer can be far outside int (BigInteger's explicit conversion throws); those are no known algorithm.
+        if (integer.Value < int.MinValue || integer.Value > int.MaxValue)
+        {
+            return "COSE algorithm " + integer;
+        }
+
         return (int)integer.Value switch
         {
             -7 => "ES256",

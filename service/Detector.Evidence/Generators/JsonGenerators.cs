@@ -137,16 +137,16 @@ internal static class JsonGenerators
 
             if (conditioningSource.TryGetProperty("positive", out JsonElement positive))
             {
-                prompt = ResolveText(positive, nodes, 0, budget);
+                prompt = ResolveText(positive, nodes, 0, budget, []);
             }
             else if (conditioningSource.TryGetProperty("conditioning", out JsonElement conditioning))
             {
-                prompt = ResolveText(conditioning, nodes, 0, budget);
+                prompt = ResolveText(conditioning, nodes, 0, budget, []);
             }
 
             if (conditioningSource.TryGetProperty("negative", out JsonElement negativeLink))
             {
-                negative = ResolveText(negativeLink, nodes, 0, budget);
+                negative = ResolveText(negativeLink, nodes, 0, budget, []);
             }
         }
 
@@ -367,7 +367,12 @@ internal static class JsonGenerators
         return new GeneratorTrace(generator, structured ? FindingStrength.ProofOfAiGeneration : FindingStrength.SupportingHint, values);
     }
 
-    private static string? ResolveText(JsonElement link, Dictionary<string, JsonElement> nodes, int depth, WorkBudget budget)
+    /// <summary>
+    /// Follows conditioning links back to a text. <paramref name="failedAt"/> remembers, per node id, the smallest depth at
+    /// which the node resolved to nothing: it cannot do better deeper down, so it is not walked again. Without it a graph
+    /// whose nodes link to each other through several inputs costs (inputs)^depth calls.
+    /// </summary>
+    private static string? ResolveText(JsonElement link, Dictionary<string, JsonElement> nodes, int depth, WorkBudget budget, Dictionary<string, int> failedAt)
     {
         budget.Check();
         if (depth > MaxLinkDepth)
@@ -380,7 +385,12 @@ internal static class JsonGenerators
             return link.GetString();
         }
 
-        if (Linked(link, nodes) is not { } node || !node.TryGetProperty("inputs", out JsonElement inputs) || inputs.ValueKind != JsonValueKind.Object)
+        if (LinkKey(link) is not { } key || !nodes.TryGetValue(key, out JsonElement node) || !node.TryGetProperty("inputs", out JsonElement inputs) || inputs.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (failedAt.TryGetValue(key, out int failedDepth) && failedDepth <= depth)
         {
             return null;
         }
@@ -390,11 +400,11 @@ internal static class JsonGenerators
             return direct;
         }
 
-        foreach (string key in new[] { "text", "text_g", "t5xxl", "clip_l", "prompt", "conditioning", "conditioning_1", "conditioning_to", "positive", "string", "value" })
+        foreach (string name in new[] { "text", "text_g", "t5xxl", "clip_l", "prompt", "conditioning", "conditioning_1", "conditioning_to", "positive", "string", "value" })
         {
-            if (inputs.TryGetProperty(key, out JsonElement next) && next.ValueKind == JsonValueKind.Array)
+            if (inputs.TryGetProperty(name, out JsonElement next) && next.ValueKind == JsonValueKind.Array)
             {
-                string? resolved = ResolveText(next, nodes, depth + 1, budget);
+                string? resolved = ResolveText(next, nodes, depth + 1, budget, failedAt);
                 if (resolved is not null)
                 {
                     return resolved;
@@ -402,6 +412,7 @@ internal static class JsonGenerators
             }
         }
 
+        failedAt[key] = depth;
         return null;
     }
 
@@ -419,15 +430,15 @@ internal static class JsonGenerators
     }
 
     private static JsonElement? Linked(JsonElement link, Dictionary<string, JsonElement> nodes)
+        => LinkKey(link) is { } key && nodes.TryGetValue(key, out JsonElement node) ? node : null;
+
+    /// <summary>The node id a link ["id", slot] points at, or null when it is not a link.</summary>
+    private static string? LinkKey(JsonElement link)
     {
         if (link.ValueKind == JsonValueKind.Array && link.GetArrayLength() >= 1)
         {
             JsonElement id = link[0];
-            string? key = id.ValueKind == JsonValueKind.String ? id.GetString() : id.ValueKind == JsonValueKind.Number ? id.GetRawText() : null;
-            if (key is not null && nodes.TryGetValue(key, out JsonElement node))
-            {
-                return node;
-            }
+            return id.ValueKind == JsonValueKind.String ? id.GetString() : id.ValueKind == JsonValueKind.Number ? id.GetRawText() : null;
         }
 
         return null;

@@ -15,6 +15,9 @@ public static class VerdictComposer
 
     private const int MaxHintReasons = 10;
 
+    /// <summary>The largest likelihood without proof: the double just below 1.0.</summary>
+    private static readonly double NotProof = Math.BitDecrement(1.0);
+
     private static readonly HashSet<string> ManipulationHintKinds = new(StringComparer.Ordinal)
     {
         FindingKinds.ExifEditingSoftware,
@@ -85,7 +88,7 @@ public static class VerdictComposer
 
         if (editing.Count > 0)
         {
-            reasons.Add(new VerdictReason(ReasonRank.Note, "Manipulation likelihood is 1.0 because the file itself declares AI editing; provenance outranks classifier scores.", "verdict"));
+            reasons.Add(new VerdictReason(ReasonRank.Note, "Manipulation likelihood is 1.0 because the file itself declares AI editing; provenance outranks classifier scores. The declaration was read, not cryptographically verified.", "verdict"));
         }
 
         foreach (ModelScore score in valid)
@@ -193,15 +196,17 @@ public static class VerdictComposer
             return null;
         }
 
-        if (hints == 0)
+        double likelihood = best ?? 0;
+        if (hints > 0)
         {
-            // The model's own score, unrounded: a 0.99995 must not read as the 1.0 reserved for provenance proof.
-            return best;
+            double remaining = 1 - likelihood;
+            remaining *= Math.Pow(1 - HintWeight, Math.Min(hints, 3));
+            likelihood = 1 - remaining;
         }
 
-        double remaining = 1 - (best ?? 0);
-        remaining *= Math.Pow(1 - HintWeight, Math.Min(hints, 3));
-        return 1 - remaining;
+        // The model's own score, unrounded, and never the 1.0 reserved for provenance proof: a float32 sigmoid saturates
+        // to exactly 1.0, and a score a few ulps below 1 combined with hints rounds up to it.
+        return Math.Min(likelihood, NotProof);
     }
 
     private static List<Finding> Ordered(IReadOnlyList<Finding> findings, FindingStrength strength)

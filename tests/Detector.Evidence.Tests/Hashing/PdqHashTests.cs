@@ -111,6 +111,29 @@ public sealed class PdqHashTests
         Assert.Null(hash);
     }
 
+    [Theory]
+    [InlineData(31, 50, 50, true)]
+    [InlineData(32, 50, 50, false)]
+    [InlineData(0, 49, 100, false)]
+    [InlineData(0, 100, 49, false)]
+    public void IsMatch_DistanceAtMost31AndBothQualitiesAtLeast50(int distance, int qualityA, int qualityB, bool expected)
+    {
+        // The low `distance` bits of the hash set, against the zero hash: words are 4 hex digits, word 15 first.
+        char[] hex = new string('0', 64).ToCharArray();
+        for (int bit = 0; bit < distance; bit++)
+        {
+            int word = bit >> 4;
+            int digit = 63 - (word * 4) - ((bit & 15) >> 2);
+            hex[digit] = "0123456789abcdef"[Convert.ToInt32(hex[digit].ToString(), 16) | (1 << (bit & 3))];
+        }
+
+        PdqHash a = PdqHash.Parse(new string(hex), qualityA);
+        PdqHash b = PdqHash.Parse(new string('0', 64), qualityB);
+
+        Assert.Equal(distance, PdqHasher.HammingDistance(a, b));
+        Assert.Equal(expected, PdqHasher.IsMatch(a, b));
+    }
+
     [Fact]
     public void Zero_IsAllZerosWithQualityZero()
     {
