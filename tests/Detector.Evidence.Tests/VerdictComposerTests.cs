@@ -88,9 +88,10 @@ public partial class VerdictComposerTests
         EvidenceVerdict fromScore = VerdictComposer.Compose([], [saturated]);
         EvidenceVerdict withHint = VerdictComposer.Compose([hint], [nearlyOne]);
 
-        Assert.True(fromScore.SyntheticLikelihood < 1.0, $"likelihood {fromScore.SyntheticLikelihood:R}");
+        // Below 1 also as the float32 the API carries (the double just below 1.0 would round back up to 1.0f).
+        Assert.True((float)fromScore.SyntheticLikelihood!.Value < 1f, $"likelihood {fromScore.SyntheticLikelihood:R}");
         Assert.StartsWith("Likely AI-generated:", fromScore.Label, StringComparison.Ordinal);
-        Assert.True(withHint.SyntheticLikelihood < 1.0, $"likelihood {withHint.SyntheticLikelihood:R}");
+        Assert.True((float)withHint.SyntheticLikelihood!.Value < 1f, $"likelihood {withHint.SyntheticLikelihood:R}");
     }
 
     [Fact]

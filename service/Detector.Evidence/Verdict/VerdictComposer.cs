@@ -15,8 +15,11 @@ public static class VerdictComposer
 
     private const int MaxHintReasons = 10;
 
-    /// <summary>The largest likelihood without proof: the double just below 1.0.</summary>
-    private static readonly double NotProof = Math.BitDecrement(1.0);
+    /// <summary>
+    /// The largest likelihood without proof: the float32 just below 1.0 (0.99999994), because the API carries likelihoods
+    /// as float and the double just below 1.0 would round back to 1.0 on the wire.
+    /// </summary>
+    private static readonly double NotProof = MathF.BitDecrement(1f);
 
     private static readonly HashSet<string> ManipulationHintKinds = new(StringComparer.Ordinal)
     {
