@@ -27,8 +27,17 @@ internal sealed class FindingSink
     {
         if (_findings.Count >= _maxFindings)
         {
+            // Full: a stronger finding takes the place of the last weaker one, so that a file cannot push its proof out
+            // of the report with hundreds of neutral or malformed findings written before it.
+            int rank = Rank(strength);
+            int weaker = _findings.FindLastIndex(f => Rank(f.Strength) < rank);
             _dropped++;
-            return;
+            if (weaker < 0)
+            {
+                return;
+            }
+
+            _findings.RemoveAt(weaker);
         }
 
         List<FindingValue> list = new(values.Length);
@@ -62,6 +71,14 @@ internal sealed class FindingSink
 
         return result;
     }
+
+    /// <summary>Proofs outrank hints, which outrank neutral facts and malformed structure.</summary>
+    private static int Rank(FindingStrength strength) => strength switch
+    {
+        FindingStrength.ProofOfAiGeneration or FindingStrength.ProofOfAiEditing => 2,
+        FindingStrength.SupportingHint => 1,
+        _ => 0,
+    };
 
     /// <summary>Cuts a value to the cap, saying how long it was; strips control characters.</summary>
     public string Clip(string value)
