@@ -10,9 +10,11 @@ RUN dotnet publish service/Detector.Server/Detector.Server.csproj -c Release -o 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-# gRPC (h2c) on 5000, metrics on 5001, on every interface inside the container.
+# gRPC (h2c) on 5000, metrics on 5001, on every interface inside the container. The base image sets
+# ASPNETCORE_HTTP_PORTS=8080, which these endpoints override with a warning at every start: cleared.
 ENV Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5000 \
-    Kestrel__Endpoints__Http__Url=http://0.0.0.0:5001
+    Kestrel__Endpoints__Http__Url=http://0.0.0.0:5001 \
+    ASPNETCORE_HTTP_PORTS=
 EXPOSE 5000 5001
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Detector.Server.dll"]

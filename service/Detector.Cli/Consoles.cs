@@ -58,14 +58,36 @@ internal static class Consoles
     {
         ArgumentNullException.ThrowIfNull(ex);
         string text = $"{CodeName(ex.StatusCode)}: {ex.Status.Detail}";
-        // The client raised it (connection refused, reset) rather than the server answering it (shutting down, say).
-        bool unreachable = ex.StatusCode == StatusCode.Unavailable && ex.Status.DebugException is not null;
-        return unreachable ? text + " (is the detector server running there? see --server)" : text;
+        return !RaisedByClient(ex) ? text : ex.StatusCode switch
+        {
+            StatusCode.Unavailable => text + " (is the detector server running there? see --server)",
+            StatusCode.Internal => text + " (is that the detector's gRPC address? see --server)",
+            _ => text,
+        };
     }
 
     /// <summary>
-    /// True for failures of the connection or the server as a whole, where going on with the next image is pointless.
-    /// INTERNAL is not one: the service reports an unexpected failure on one image that way.
+    /// True for failures of the connection or the server as a whole, where going on with the next image is pointless: the
+    /// codes of <see cref="IsServerFailure(StatusCode)"/>, and an INTERNAL that the client raised itself, which is a
+    /// transport or protocol failure (an address that is not the gRPC endpoint, e.g. the HTTP/1.1 metrics port), not the
+    /// service's answer about one image.
+    /// </summary>
+    public static bool IsServerFailure(RpcException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return IsServerFailure(ex.StatusCode) || (ex.StatusCode == StatusCode.Internal && RaisedByClient(ex));
+    }
+
+    /// <summary>
+    /// The client raised the status (connection refused or reset, an HTTP/2 protocol error) rather than the server answering
+    /// it: Grpc.Net.Client attaches the exception it caught, and a status read from the server's trailers has none.
+    /// </summary>
+    private static bool RaisedByClient(RpcException ex) => ex.Status.DebugException is not null;
+
+    /// <summary>
+    /// True for status codes that mean the connection or the server as a whole failed, where going on with the next image is
+    /// pointless. INTERNAL is not one: the service reports an unexpected failure on one image that way (but see
+    /// <see cref="IsServerFailure(RpcException)"/> for an INTERNAL the client raised).
     /// </summary>
     public static bool IsServerFailure(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.Unimplemented or StatusCode.Unauthenticated or StatusCode.PermissionDenied;

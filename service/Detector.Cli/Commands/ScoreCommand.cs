@@ -102,7 +102,7 @@ internal static class ScoreCommand
                         new ScoreRequest { Image = new ImageInput { Id = input.Id, Data = UnsafeByteOperations.UnsafeWrap(bytes) }, Options = options },
                         cancellationToken: ct);
                 }
-                catch (RpcException ex) when (Consoles.IsServerFailure(ex.StatusCode))
+                catch (RpcException ex) when (Consoles.IsServerFailure(ex))
                 {
                     await io.Error.WriteLineAsync($"Cannot use the detector server at {server}: {Consoles.Describe(ex)}");
                     return ExitCodes.Failed;

@@ -201,6 +201,40 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Score_AddressIsNotTheGrpcEndpoint_StopsAtTheFirstFileWithOneLine()
+    {
+        using var dir = new TempFolder();
+        string a = dir.Write("a.png", "not-grpc");
+        string b = dir.Write("b.png", "not-grpc");
+        var client = new FakeDetectorClient();
+
+        (int code, string output, string error) = await RunAsync(["score", "--server", "http://detector.test:5001", a, b], Fake(client));
+
+        Assert.Equal(1, code);
+        Assert.Equal(1, client.ScoreCalls);
+        Assert.Equal("", output);
+        string line = Assert.Single(error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Cannot use the detector server at http://detector.test:5001: INTERNAL: ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(is that the detector's gRPC address? see --server)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_InternalAnsweredByTheServer_RejectsThatFileAndGoesOn()
+    {
+        using var dir = new TempFolder();
+        string failing = dir.Write("a.png", "internal");
+        string good = dir.Write("b.png", "0.9");
+        var client = new FakeDetectorClient();
+
+        (int code, string output, string error) = await RunAsync(["score", failing, good], Fake(client));
+
+        Assert.Equal(1, code);
+        Assert.Equal(2, client.ScoreCalls);
+        Assert.Contains($"{failing}: rejected: INTERNAL: Internal error", error, StringComparison.Ordinal);
+        Assert.Contains("0.9000", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Score_UnknownModel_ExitsTwoOnceBeforeScoringListingServerModels()
     {
         using var dir = new TempFolder();
@@ -410,6 +444,24 @@ public class CliTests
         RpcException refused = new(new Status(StatusCode.Unavailable, "Error connecting to subchannel.", new HttpRequestException("Connection refused")));
 
         Assert.Equal("UNAVAILABLE: Error connecting to subchannel. (is the detector server running there? see --server)", Consoles.Describe(refused));
+    }
+
+    [Fact]
+    public void Describe_InternalRaisedByTheClient_HintsAtTheGrpcAddress()
+    {
+        RpcException http1 = new(new Status(StatusCode.Internal, "Error starting gRPC call.", new HttpRequestException("HTTP_1_1_REQUIRED")));
+
+        Assert.Equal("INTERNAL: Error starting gRPC call. (is that the detector's gRPC address? see --server)", Consoles.Describe(http1));
+        Assert.True(Consoles.IsServerFailure(http1));
+    }
+
+    [Fact]
+    public void IsServerFailure_InternalAnsweredByTheServer_IsNot()
+    {
+        RpcException oneImage = new(new Status(StatusCode.Internal, "Internal error"));
+
+        Assert.False(Consoles.IsServerFailure(oneImage));
+        Assert.Equal("INTERNAL: Internal error", Consoles.Describe(oneImage));
     }
 
     [Fact]

@@ -58,6 +58,9 @@ internal sealed class FakeDetectorClient : DetectorService.DetectorServiceClient
         {
             "poison" => Task.FromException<ScoreResponse>(new RpcException(new Status(StatusCode.ResourceExhausted, "message too large"))),
             "bad" => Task.FromException<ScoreResponse>(new RpcException(new Status(StatusCode.InvalidArgument, "not an image"))),
+            "internal" => Task.FromException<ScoreResponse>(new RpcException(new Status(StatusCode.Internal, "Internal error"))),
+            // What Grpc.Net.Client raises when the address answers HTTP/1.1 only (the metrics port, say).
+            "not-grpc" => Task.FromException<ScoreResponse>(new RpcException(new Status(StatusCode.Internal, "Error starting gRPC call. HttpRequestException: The HTTP/2 server closed the connection. HTTP/2 error code 'HTTP_1_1_REQUIRED' (0xd).", new HttpRequestException("The HTTP/2 server closed the connection. HTTP/2 error code 'HTTP_1_1_REQUIRED' (0xd)")))),
             _ => Task.FromResult(new ScoreResponse { Result = Score(request.Image) }),
         };
         return new AsyncUnaryCall<ScoreResponse>(response, Task.FromResult(new Metadata()), static () => Status.DefaultSuccess, static () => [], static () => { });
