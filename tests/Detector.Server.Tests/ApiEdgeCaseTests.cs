@@ -101,6 +101,19 @@ public sealed class ApiEdgeCaseTests() : HostTestBase(new DetectorHostFactory())
         Assert.Contains("evidence level 99", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("a\nerror: forged entry")]
+    [InlineData("a\r\nb")]
+    [InlineData("a\u2028b\u2029c\u0085d")]
+    [InlineData("tab\tand\u001b[31mescape")]
+    public void LoggedId_ControlCharactersAndLineSeparators_AreEscapedAndTheIdSurvives(string id)
+    {
+        string logged = ServerLog.Quoted(id);
+
+        Assert.DoesNotContain(logged, c => char.IsControl(c) || c is '\u2028' or '\u2029');
+        Assert.Equal(id, System.Text.Json.JsonSerializer.Deserialize<string>(logged));
+    }
+
     [Fact]
     public void ToStatus_LongEchoedDetail_IsBoundedForTheHeader()
     {
