@@ -95,6 +95,32 @@ public partial class VerdictComposerTests
     }
 
     [Fact]
+    public void PositiveScoreOfAModelWithACaution_LabelAndReasonCarryIt()
+    {
+        ModelScore weak = new("baseline", ModelTasks.Synthetic, 0.93, 0.84, true, "weak baseline: never sufficient alone");
+        ModelScore manipulation = new("mantra", ModelTasks.Manipulation, 0.91, 0.6, true, "research model.");
+
+        EvidenceVerdict synthetic = VerdictComposer.Compose([], [weak]);
+        EvidenceVerdict manipulated = VerdictComposer.Compose([], [manipulation]);
+
+        Assert.Equal("Likely AI-generated: model baseline scored 0.93 (weak baseline: never sufficient alone)", synthetic.Label);
+        VerdictReason reason = Assert.Single(synthetic.Reasons, r => r.Rank == ReasonRank.PositiveModelScore);
+        Assert.Equal("Model baseline (synthetic) scored 0.93, at or above its threshold 0.84. Caution from the model's manifest: weak baseline: never sufficient alone.", reason.Text);
+        Assert.Equal("Likely manipulated: model mantra scored 0.91 (research model.)", manipulated.Label);
+    }
+
+    [Fact]
+    public void NegativeScoreOfAModelWithACaution_NoCautionNeeded()
+    {
+        ModelScore weak = new("baseline", ModelTasks.Synthetic, 0.12, 0.84, false, "weak baseline: never sufficient alone");
+
+        EvidenceVerdict verdict = VerdictComposer.Compose([], [weak]);
+
+        Assert.Equal("No evidence found", verdict.Label);
+        Assert.DoesNotContain(verdict.Reasons, r => r.Text.Contains("weak baseline", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AiEditingProof_NoteSaysTheDeclarationWasNotVerified()
     {
         EvidenceReport report = EvidenceAnalyzer.Analyze(PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.AiStore("Adobe Photoshop", JumbfBuilder.CompositeWithTrained))), null);

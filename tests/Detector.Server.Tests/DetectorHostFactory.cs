@@ -28,7 +28,7 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
         if (addModels is null)
         {
             Models.AddTinyModel("tiny");
-            Models.AddTinyModel("tiny-extra", isDefault: false);
+            Models.AddTinyModel("tiny-extra", isDefault: false, edit: m => m["caution"] = "test model: scores mean nothing");
         }
         else
         {

@@ -82,7 +82,10 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
         Assert.Equal(0.5f, tiny.Threshold);
         Assert.Equal(1, tiny.MaxBatchSize); // on CPU one image at a time by default (Batching:CpuMaxBatchSize)
         Assert.Matches("^[0-9a-f]{64}$", tiny.Sha256);
-        Assert.False(Assert.Single(response.Models, m => m.Name == "tiny-extra").IsDefault);
+        ModelInfo extra = Assert.Single(response.Models, m => m.Name == "tiny-extra");
+        Assert.False(extra.IsDefault);
+        Assert.Equal("", tiny.Caution);
+        Assert.Equal("test model: scores mean nothing", extra.Caution);
     }
 
     [Fact]

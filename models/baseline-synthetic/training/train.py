@@ -297,6 +297,7 @@ def main(argv=None):
         "task": "synthetic",
         "description": "Project baseline: small high-pass CNN trained on public research crops "
                        "(declan, CNNDetection, ComfyUI/Kolors vs SelfExSR); weak evidence only.",
+        "caution": "weak baseline, see its model card: never sufficient alone",
         "file": "model.onnx",
         "sha256": sha256_file(onnx_path),
         "default": True,

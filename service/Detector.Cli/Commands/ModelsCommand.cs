@@ -57,7 +57,7 @@ internal static class ModelsCommand
             .AddColumn(new TableColumn("threshold").RightAligned())
             .AddColumn("input").AddColumn("provider")
             .AddColumn(new TableColumn("batch").RightAligned())
-            .AddColumn("sha256").AddColumn("score meaning").AddColumn("description");
+            .AddColumn("sha256").AddColumn("score meaning").AddColumn("caution").AddColumn("description");
         foreach (ModelInfo model in response.Models)
         {
             table.AddRow(
@@ -71,6 +71,7 @@ internal static class ModelsCommand
                 model.MaxBatchSize.ToString(inv),
                 Markup.Escape(model.Sha256),
                 Markup.Escape(model.OutputMeaning),
+                Markup.Escape(model.Caution),
                 Markup.Escape(model.Description));
         }
 
@@ -90,6 +91,7 @@ internal static class ModelsCommand
                 grid.AddRow("provider", Markup.Escape(string.Format(inv, "{0}, batch {1}", model.ExecutionProvider, model.MaxBatchSize)));
                 grid.AddRow("sha256", Markup.Escape(model.Sha256));
                 grid.AddRow("score meaning", Markup.Escape(model.OutputMeaning));
+                grid.AddRow("caution", Markup.Escape(model.Caution));
                 grid.AddRow("description", Markup.Escape(model.Description));
                 console.Write(grid);
                 console.WriteLine();

@@ -13,7 +13,7 @@ public static partial class ManifestParser
 {
     private static readonly HashSet<string> TopLevelFields = new(StringComparer.Ordinal)
     {
-        "name", "version", "task", "description", "file", "sha256", "default", "threshold", "maxBatchSize", "input", "output",
+        "name", "version", "task", "description", "caution", "file", "sha256", "default", "threshold", "maxBatchSize", "input", "output",
     };
 
     private static readonly HashSet<string> InputFields = new(StringComparer.Ordinal)
@@ -25,6 +25,9 @@ public static partial class ManifestParser
     {
         "name", "kind", "positiveIndex", "meaning",
     };
+
+    /// <summary>Longest <c>caution</c>: it goes into the verdict's label, the line an investigator reads first.</summary>
+    public const int MaxCautionLength = 120;
 
     /// <summary>Largest accepted manifest; a manifest is a few hundred bytes.</summary>
     private const int MaxManifestBytes = 64 * 1024;
@@ -77,6 +80,12 @@ public static partial class ManifestParser
             string version = r.RequiredString(root, "version", "version");
             ModelTask task = r.RequiredEnum(root, "task", "task", TaskNames);
             string description = r.OptionalString(root, "description", "description") ?? "";
+            string caution = r.OptionalString(root, "caution", "caution") ?? "";
+            if (caution.Length > MaxCautionLength || caution.Any(char.IsControl))
+            {
+                throw new ManifestException(manifestPath, "caution", $"must be one line of at most {MaxCautionLength} characters (it is shown in verdict labels)");
+            }
+
             string file = r.RequiredString(root, "file", "file");
             string directory = Path.GetDirectoryName(manifestPath) ?? ".";
             string modelPath = Path.GetFullPath(Path.Combine(directory, file));
@@ -142,6 +151,7 @@ public static partial class ManifestParser
                 Version = version,
                 Task = task,
                 Description = description,
+                Caution = caution,
                 ModelPath = modelPath,
                 ManifestPath = manifestPath,
                 DeclaredSha256 = sha?.ToLowerInvariant(),

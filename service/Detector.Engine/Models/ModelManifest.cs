@@ -20,6 +20,13 @@ public sealed record ModelManifest
 
     public string Description { get; init; } = "";
 
+    /// <summary>
+    /// What a positive score of this model does not establish, in one short line (e.g. "weak baseline: never sufficient
+    /// alone"); empty when the manifest gives none. Shown in the verdict's label and reasons whenever this model's
+    /// positive score is cited, so that the label an investigator reads first carries it.
+    /// </summary>
+    public string Caution { get; init; } = "";
+
     /// <summary>Absolute path of the ONNX file.</summary>
     public required string ModelPath { get; init; }
 

@@ -151,7 +151,7 @@ public sealed class ScoringEngine
 
         TimeSpan total = Stopwatch.GetElapsedTime(start);
         EngineMetrics.EndToEnd.Observe(total.TotalSeconds);
-        EvidenceVerdict verdict = VerdictComposer.Compose(prepared.Evidence?.Findings, scores.Select(ToEvidenceScore).ToArray());
+        EvidenceVerdict verdict = VerdictComposer.Compose(prepared.Evidence?.Findings, scores.Select((s, i) => ToEvidenceScore(s, models[i].Manifest.Caution)).ToArray());
         StageTimings timings = new(prepared.Decode, prepared.Preprocess, queue, inference, prepared.EvidenceTime, total);
         return new ImageScore(request.Id, prepared.Facts, scores, verdict, prepared.Evidence, timings);
     }
@@ -245,7 +245,7 @@ public sealed class ScoringEngine
         ],
     };
 
-    private static ModelScore ToEvidenceScore(ModelScoreResult s) => new(s.Model, s.Task.ToWireName(), s.Score, s.Threshold, s.Positive);
+    private static ModelScore ToEvidenceScore(ModelScoreResult s, string caution) => new(s.Model, s.Task.ToWireName(), s.Score, s.Threshold, s.Positive, caution.Length == 0 ? null : caution);
 
     /// <summary>Writes one image's tensor into a pooled buffer that the batcher takes over.</summary>
     private static (float[] Tensor, int Length, int Height, int Width) Preprocess(DecodedImage image, PreprocessRecipe recipe)

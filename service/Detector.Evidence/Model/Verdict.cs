@@ -6,7 +6,8 @@ namespace Detector.Evidence.Model;
 /// <param name="Score">The model's score in [0, 1].</param>
 /// <param name="Threshold">The model's decision threshold.</param>
 /// <param name="Positive">Whether the model called the image positive (score at or above threshold).</param>
-public sealed record ModelScore(string Model, string Task, double Score, double Threshold, bool Positive);
+/// <param name="Caution">What a positive score of this model does not establish (from its manifest), or null.</param>
+public sealed record ModelScore(string Model, string Task, double Score, double Threshold, bool Positive, string? Caution = null);
 
 /// <summary>Task names of <see cref="ModelScore.Task"/>.</summary>
 public static class ModelTasks

@@ -98,7 +98,7 @@ public static class VerdictComposer
         {
             if (score.Positive)
             {
-                reasons.Add(new VerdictReason(ReasonRank.PositiveModelScore, $"Model {score.Model} ({score.Task}) scored {Format(score.Score)}, at or above its threshold {Format(score.Threshold)}.", score.Model));
+                reasons.Add(new VerdictReason(ReasonRank.PositiveModelScore, $"Model {score.Model} ({score.Task}) scored {Format(score.Score)}, at or above its threshold {Format(score.Threshold)}.{CautionSentence(score)}", score.Model));
             }
         }
 
@@ -136,6 +136,11 @@ public static class VerdictComposer
         return new EvidenceVerdict(synthetic, manipulation, Label(generation, editing, valid, syntheticHints, manipulationHints), reasons);
     }
 
+    /// <summary>The model's caution in the label, so that a weak model's positive never reads as a plain "likely".</summary>
+    private static string CautionSuffix(ModelScore score) => string.IsNullOrWhiteSpace(score.Caution) ? "" : $" ({score.Caution.Trim()})";
+
+    private static string CautionSentence(ModelScore score) => string.IsNullOrWhiteSpace(score.Caution) ? "" : $" Caution from the model's manifest: {Sentence(score.Caution.Trim())}.";
+
     private static string Label(List<Finding> generation, List<Finding> editing, List<ModelScore> scores, List<Finding> syntheticHints, List<Finding> manipulationHints)
     {
         if (generation.Count > 0)
@@ -152,7 +157,7 @@ public static class VerdictComposer
         {
             if (score.Positive && score.Task == ModelTasks.Synthetic)
             {
-                return $"Likely AI-generated: model {score.Model} scored {Format(score.Score)}";
+                return $"Likely AI-generated: model {score.Model} scored {Format(score.Score)}{CautionSuffix(score)}";
             }
         }
 
@@ -160,7 +165,7 @@ public static class VerdictComposer
         {
             if (score.Positive && score.Task == ModelTasks.Manipulation)
             {
-                return $"Likely manipulated: model {score.Model} scored {Format(score.Score)}";
+                return $"Likely manipulated: model {score.Model} scored {Format(score.Score)}{CautionSuffix(score)}";
             }
         }
 

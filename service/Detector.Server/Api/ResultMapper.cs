@@ -127,6 +127,7 @@ internal static class ResultMapper
             MaxBatchSize = model.Batching.MaxBatchSize,
             Description = m.Description,
             OutputMeaning = m.Output.Meaning,
+            Caution = m.Caution,
             Input = new InputSpec
             {
                 Name = m.InputName,

@@ -89,6 +89,29 @@ public sealed class ManifestParserTests : IDisposable
     }
 
     [Fact]
+    public void ParseFile_Caution_ReadAndEmptyWhenAbsent()
+    {
+        string with = _folder.AddTinyModel("careful", edit: m => m["caution"] = "weak baseline: never sufficient alone");
+        string without = _folder.AddTinyModel("plain");
+
+        Assert.Equal("weak baseline: never sufficient alone", ManifestParser.ParseFile(with).Caution);
+        Assert.Equal("", ManifestParser.ParseFile(without).Caution);
+    }
+
+    [Theory]
+    [InlineData(121)]
+    [InlineData(-1)] // a line break
+    public void ParseFile_CautionTooLongOrOverSeveralLines_IsAnError(int length)
+    {
+        string caution = length < 0 ? "weak\nbaseline" : new string('c', length);
+
+        ManifestException ex = ParseExpectingError(m => m["caution"] = caution);
+
+        Assert.Equal("caution", ex.Field);
+        Assert.Contains($"at most {ManifestParser.MaxCautionLength} characters", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ParseFile_ThresholdOutsideUnitInterval_IsAnError()
     {
         ManifestException ex = ParseExpectingError(m => m["threshold"] = 1.5);

@@ -22,6 +22,14 @@ public sealed class ShippedModelsTests
     }
 
     [Fact]
+    public void Load_TheWeakBaseline_DeclaresTheCautionItsVerdictLabelsCarry()
+    {
+        ModelDefinition baseline = Assert.Single(ModelRepository.Load(new ModelRepositoryOptions { Directory = RepositoryModels() }), m => m.Manifest.Name == "baseline-synthetic");
+
+        Assert.Contains("never sufficient alone", baseline.Manifest.Caution, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Session_RepositoryModels_ScoreATexturedImageIntoUnitInterval()
     {
         byte[] jpeg = TestImages.Textured(300, 260, jpeg: true);
