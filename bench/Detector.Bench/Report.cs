@@ -197,7 +197,9 @@ internal static class Report
         PhaseResult? bare = r.CeilingRows.Where(p => p.Mode == "bare-model").MaxBy(p => p.ImagesPerSecond);
         PhaseResult? engine = r.CeilingRows.FirstOrDefault(p => p.Mode == "engine");
         PhaseResult? single = r.CeilingRows.FirstOrDefault(p => p.Mode == "inproc-single");
-        foreach (PhaseResult p in r.Phases.Where(p => p.Mode is "unary" or "batch" or "stream" && p.Concurrency == r.Phases.Where(q => q.Mode == p.Mode).Max(q => q.Concurrency)))
+        // The load phases only: a paired slice is compared with its own round's ceiling below, not with this one of minutes before.
+        List<PhaseResult> load = [.. r.Phases.Where(p => !p.Name.Contains("paired", StringComparison.Ordinal))];
+        foreach (PhaseResult p in load.Where(p => p.Mode is "unary" or "batch" or "stream" && p.Concurrency == load.Where(q => q.Mode == p.Mode).Max(q => q.Concurrency)))
         {
             if (pipeline is not null)
             {
