@@ -441,12 +441,21 @@ internal sealed class Ceilings : IDisposable
         batch.Clear();
     }
 
-    /// <summary>Copies the batch into one pooled buffer (padded as the server pads) and runs it; the caller returns the tensors.</summary>
+    /// <summary>
+    /// Copies the batch into one pooled buffer (padded as the server pads) and runs it; the caller returns the tensors.
+    /// A batch of one runs on the image's own tensor, without the copy, as the server's batcher does.
+    /// </summary>
     private void RunBatch(List<Tensor> batch)
     {
         int perImage = batch[0].Length;
         int count = batch.Count;
         int padded = Settings.PaddedSize(count);
+        if (padded == 1)
+        {
+            _session.Run(batch[0].Data.AsMemory(0, perImage), 1, batch[0].Height, batch[0].Width);
+            return;
+        }
+
         float[] buffer = ArrayPool<float>.Shared.Rent(padded * perImage);
         try
         {
