@@ -53,10 +53,19 @@ internal static class BenchApp
             await RunCeilingsAsync(settings, configuration, images, report, log);
         }
 
+        if (settings.Ceilings && settings.Variants.Any(v => v.Settings.Any(p => !p.Key.StartsWith("env:", StringComparison.Ordinal))))
+        {
+            report.Notes.Add("The ceiling rows were measured once, with the run's --server-set keys only: the ratio lines of a variant that changes settings compare it with a ceiling of the base settings. The paired comparisons use each variant's own settings on the in-process side.");
+        }
+
         List<LoadRunner> runners = [];
         foreach (BenchVariant variant in settings.Variants)
         {
-            runners.Add(await RunVariantAsync(settings, variant, serverPath, models, images, configuration, report, log));
+            // The in-process side of the paired comparisons reads the variant's keys too ('env:' ones reach only the server).
+            IConfiguration variantConfiguration = variant.Settings.Count == 0
+                ? configuration
+                : BuildConfiguration(settings with { ServerSettings = [.. settings.ServerSettings, .. variant.Settings.Where(p => !p.Key.StartsWith("env:", StringComparison.Ordinal))] }, models.Directory, serverPath, repoRoot);
+            runners.Add(await RunVariantAsync(settings, variant, serverPath, models, images, variantConfiguration, report, log));
         }
 
         report.Totals = (runners.Sum(r => r.Totals.Sent), runners.Sum(r => r.Totals.Ok), runners.Sum(r => r.Totals.Rejected), runners.Sum(r => r.Totals.Failed), runners.Sum(r => r.Totals.Lost));
@@ -162,10 +171,7 @@ internal static class BenchApp
     {
         using Ceilings ceilings = new(configuration, images, settings.Model) { Evidence = settings.EvidenceScope(configuration) };
         int maxBatch = ceilings.Settings.MaxBatchSize;
-        report.EffectiveSettings.Add(
-            $"Thread budget (server and ceilings): Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = half the cores on CPU, here {Detector.Engine.Inference.InferenceOptions.AutoIntraOpThreads}), "
-            + $"Inference:AllowSpinning={ceilings.Inference.AllowSpinning}, WorkPool:Workers={ceilings.Workers}, Batching:Instances={ceilings.Settings.Instances}, "
-            + $"max batch {maxBatch} (manifest {ceilings.ManifestMaxBatch}), max delay {ceilings.Settings.MaxDelay.TotalMilliseconds} ms, queue {ceilings.Settings.QueueCapacity}; in-process provider {ceilings.Provider}");
+        report.EffectiveSettings.Add("Thread budget (server and ceilings): " + ThreadBudget(ceilings));
 
         log.WriteLine($"Ceilings: {report.EffectiveSettings[^1]}");
         foreach (int b in settings.PipelineBatches.Select(b => b == 0 ? maxBatch : b).Distinct())
@@ -223,7 +229,12 @@ internal static class BenchApp
                 report.Notes.Add($"Open-loop rate 'auto' = 80 % of the best closed-loop unary throughput ({best:F1} images/s) = {rate:F1} images/s.");
             }
 
-            report.Phases.Add(Print(log, await runner.OpenLoopAsync(rate, settings.Duration, settings.WarmUp)));
+            PhaseResult open = Print(log, await runner.OpenLoopAsync(rate, settings.Duration, settings.WarmUp));
+            report.Phases.Add(open);
+            if (open.Skipped > 0)
+            {
+                report.Notes.Add($"{open.Name}: {open.Skipped} sends skipped because {settings.OpenLoopMaxInFlight} were already in flight; they are in no count and no latency, so its percentiles understate the latency at this rate.");
+            }
         }
 
         if (settings.Soak > TimeSpan.Zero)
@@ -251,6 +262,7 @@ internal static class BenchApp
             report.Notes.Add($"Diagnostic run: the in-process side of the paired c=1 comparison idles {settings.InProcessIdle.TotalMilliseconds:0.#} ms after each image (--paired-c1-inprocess-idle-ms); its differences are not the target's figure.");
         }
 
+        report.EffectiveSettings.Add($"{runner.Prefix}Paired c=1, in-process side: {ThreadBudget(ceilings)}");
         log.WriteLine($"Paired c=1: {settings.PairedRounds} rounds of {pass} images per side");
 
         // Warm both sides (JIT tiers, ORT arenas, connection) with one pass each, not counted in the rounds.
@@ -277,7 +289,8 @@ internal static class BenchApp
         int maxBatch = ceilings.Settings.MaxBatchSize;
         TimeSpan slice = settings.PairedThroughputSlice;
         TimeSpan warm = TimeSpan.FromSeconds(1);
-        log.WriteLine($"Paired throughput: {settings.PairedThroughputRounds} rounds, in-process ceiling at batch {maxBatch} vs unary c={concurrency}, {slice.TotalSeconds:F0} s slices");
+        report.EffectiveSettings.Add($"{runner.Prefix}Paired throughput, in-process side: {ThreadBudget(ceilings)}");
+        log.WriteLine($"Paired throughput: {settings.PairedThroughputRounds} rounds, in-process ceiling at batch {maxBatch} vs unary c={concurrency}, {slice.TotalSeconds:F0} s slices; {report.EffectiveSettings[^1]}");
 
         // A server that has not yet run at this concurrency is slow for about 10 s (JIT tiers, heap growth): warm both
         // sides first, uncounted in the rounds.
@@ -348,6 +361,11 @@ internal static class BenchApp
     /// <summary>One round of an ABBA comparison: even rounds measure in-process first, odd rounds the service first.</summary>
     private static Task<(PhaseResult A, PhaseResult B)> AbbaRoundAsync(int round, Func<PhaseResult> inProcess, Func<Task<PhaseResult>> service) =>
         AbbaRoundAsync(round, () => Task.FromResult(inProcess()), service);
+
+    private static string ThreadBudget(Ceilings ceilings) =>
+        $"Inference:IntraOpThreads={ceilings.Inference.IntraOpThreads} (0 = half the cores on CPU, here {Detector.Engine.Inference.InferenceOptions.AutoIntraOpThreads}), "
+        + $"Inference:AllowSpinning={ceilings.Inference.AllowSpinning}, WorkPool:Workers={ceilings.Workers}, Batching:Instances={ceilings.Settings.Instances}, "
+        + $"max batch {ceilings.Settings.MaxBatchSize} (manifest {ceilings.ManifestMaxBatch}), max delay {ceilings.Settings.MaxDelay.TotalMilliseconds} ms, queue {ceilings.Settings.QueueCapacity}; in-process provider {ceilings.Provider}";
 
     private static TimeSpan Half(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 2));
 

@@ -34,6 +34,7 @@ internal sealed class Ceilings : IDisposable
     private readonly ImageSharpDecoder _decoder;
     private readonly PreprocessRecipe _recipe;
     private long _singleCursor;
+    private long _pipelineCursor = -1;
 
     /// <summary>Evidence level of the engine row's requests: the same as the service's, so that the rows compare like with like.</summary>
     public EvidenceScope Evidence { get; init; } = EvidenceScope.Full;
@@ -72,11 +73,14 @@ internal sealed class Ceilings : IDisposable
 
     public string Provider => _session.Provider.Provider;
 
-    /// <summary>Decode + preprocess on <see cref="Workers"/> threads, full batches of <paramref name="maxBatch"/> on one thread per instance.</summary>
+    /// <summary>
+    /// Decode + preprocess on <see cref="Workers"/> threads, full batches of <paramref name="maxBatch"/> on one thread per instance.
+    /// Carries on through the set where the previous call stopped, as the service's sequence does: a slice of a few seconds
+    /// covers a few passes and a fraction of one, and restarting at image 0 would give every slice the same fraction.
+    /// </summary>
     public PhaseResult Pipeline(int maxBatch, TimeSpan warmUp, TimeSpan duration)
     {
         BlockingCollection<Tensor> ready = new(Math.Max(2, maxBatch * 2));
-        long sequence = -1;
         long inferredInWindow = 0;
         int stop = 0;
         long start = Stopwatch.GetTimestamp();
@@ -90,7 +94,7 @@ internal sealed class Ceilings : IDisposable
             {
                 while (Volatile.Read(ref stop) == 0)
                 {
-                    BenchImage image = _images[Interlocked.Increment(ref sequence)];
+                    BenchImage image = _images[Interlocked.Increment(ref _pipelineCursor)];
                     Tensor tensor = Prepare(image);
                     while (!ready.TryAdd(tensor, 50))
                     {
@@ -437,12 +441,21 @@ internal sealed class Ceilings : IDisposable
         batch.Clear();
     }
 
-    /// <summary>Copies the batch into one pooled buffer (padded as the server pads) and runs it; the caller returns the tensors.</summary>
+    /// <summary>
+    /// Copies the batch into one pooled buffer (padded as the server pads) and runs it; the caller returns the tensors.
+    /// A batch of one runs on the image's own tensor, without the copy, as the server's batcher does.
+    /// </summary>
     private void RunBatch(List<Tensor> batch)
     {
         int perImage = batch[0].Length;
         int count = batch.Count;
         int padded = Settings.PaddedSize(count);
+        if (padded == 1)
+        {
+            _session.Run(batch[0].Data.AsMemory(0, perImage), 1, batch[0].Height, batch[0].Width);
+            return;
+        }
+
         float[] buffer = ArrayPool<float>.Shared.Rent(padded * perImage);
         try
         {

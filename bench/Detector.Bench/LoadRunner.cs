@@ -415,7 +415,8 @@ internal sealed class LoadRunner
             {
                 try
                 {
-                    await ScoreOnceAsync(o, intended);
+                    // From the intended time, or from the send when it is early: a wait of 1 ms or less is not slept.
+                    await ScoreOnceAsync(o, Math.Min(intended, Stopwatch.GetTimestamp()));
                 }
                 finally
                 {
