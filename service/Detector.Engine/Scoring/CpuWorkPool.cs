@@ -43,10 +43,11 @@ public sealed class CpuWorkPool : IDisposable
 
         try
         {
-            // Leave the caller's context: the work is synchronous and CPU-bound.
-            if (!Thread.CurrentThread.IsThreadPoolThread)
+            // Leave the caller's thread for the thread pool: the work is synchronous and CPU-bound. Task.Yield would post
+            // to the caller's SynchronizationContext when it has one, and run the work on that context's few threads.
+            if (!Thread.CurrentThread.IsThreadPoolThread || SynchronizationContext.Current is not null)
             {
-                await Task.Yield();
+                await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             }
 
             return work(state);
