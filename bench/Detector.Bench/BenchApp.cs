@@ -43,6 +43,7 @@ internal static class BenchApp
             CommandLine = settings.CommandLine,
             Machine = machine,
             Images = images.Describe(),
+            Builds = BuildVersions.Describe(serverPath),
             Model = settings.Model,
             LoadAtStart = ProcStats.LoadAverage(),
         };

@@ -18,6 +18,9 @@ internal sealed class RunReport
 
     public required string Model { get; init; }
 
+    /// <summary>Which builds ran: each binary's informational version, which carries the commit it was built from.</summary>
+    public required string Builds { get; init; }
+
     public List<string> ServerCommandLines { get; } = [];
 
     public List<string> ServerModels { get; } = [];
@@ -115,6 +118,7 @@ internal static class Report
         md.AppendLine("## Service under test");
         md.AppendLine();
         md.AppendLine(Inv, $"- Model: {r.Model} ({string.Join("; ", r.ServerModels)})");
+        md.AppendLine(Inv, $"- Builds: {r.Builds}");
         foreach (string server in r.ServerCommandLines.DefaultIfEmpty("(not started by the bench)"))
         {
             md.AppendLine(Inv, $"- Server: `{server}`");
