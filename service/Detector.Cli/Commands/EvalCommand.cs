@@ -81,7 +81,7 @@ internal static class EvalCommand
         command.SetAction((parse, ct) => RunAsync(
             services,
             new Settings(
-                parse.GetRequiredValue(CommonOptions.Server),
+                services.ServerAddress(parse),
                 parse.GetRequiredValue(data),
                 parse.GetRequiredValue(output),
                 CommonOptions.SplitModels(parse.GetValue(models)),

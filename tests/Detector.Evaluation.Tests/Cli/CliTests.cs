@@ -427,6 +427,48 @@ public class CliTests
         Assert.Equal("--server must be an http:// or https:// address, got 'foo'." + Environment.NewLine, error);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("score", "--help")]
+    [InlineData("models", "--help")]
+    [InlineData("eval", "--help")]
+    public async Task Help_ServerOption_StatesTheDefaultOnce(params string[] args)
+    {
+        (int code, string output, _) = await RunAsync(args, Unreachable());
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n'), static l => l.TrimStart().StartsWith("--server", StringComparison.Ordinal));
+        Assert.StartsWith("--server <url>", line.TrimStart(), StringComparison.Ordinal);
+        Assert.EndsWith("Default: $DETECTOR_SERVER, else http://127.0.0.1:5000.", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(line, "127\\.0\\.0\\.1"));
+        Assert.DoesNotContain("[default:", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null, "http://127.0.0.1:5000")]
+    [InlineData(null, "", "http://127.0.0.1:5000")]
+    [InlineData(null, "http://from-env:7000", "http://from-env:7000")]
+    [InlineData("http://given:6000", "http://from-env:7000", "http://given:6000")]
+    public async Task Server_OptionElseEnvironmentElseDefault_IsTheAddressUsed(string? option, string? environment, string expected)
+    {
+        var connected = new List<string>();
+        var services = new CliServices(
+            address =>
+            {
+                connected.Add(address);
+                return new DetectorConnection(new FakeDetectorClient());
+            },
+            new FixedTime(Now),
+            name => name == "DETECTOR_SERVER" ? environment : null);
+        string[] args = option is null ? ["models"] : ["models", "--server", option];
+
+        (int code, string output, string error) = await RunAsync(args, services);
+
+        Assert.True(code == 0, error);
+        Assert.Equal([expected], connected);
+        Assert.Contains($"1 model on {expected}", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ParseModels_CommaSeparatedAndRepeated_AreFlattened()
     {
