@@ -40,7 +40,16 @@ internal static class EvalCommand
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the AUC interval (0 turns it off).", DefaultValueFactory = static _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = static _ => new EvaluationOptions().BootstrapSeed };
         var concurrency = new Option<int>("--concurrency") { Description = "Images in flight at once.", DefaultValueFactory = static _ => 8 };
-        var groupBy = new Option<GroupBy>("--group-by") { Description = "Per-group breakdown: prefix (file name before the first '_', or the CSV group column) or none.", DefaultValueFactory = static _ => GroupBy.Prefix };
+
+        // A string, not Option<GroupBy>: help would show the enum's names (<None|Prefix>, [default: Prefix]) where the README
+        // and the rest of the command line use lowercase. Any case is accepted, as it was when the option was an enum.
+        var groupBy = new Option<string>("--group-by")
+        {
+            Description = "Per-group breakdown: prefix (file name before the first '_', or the CSV group column) or none.",
+            HelpName = "prefix|none",
+            DefaultValueFactory = static _ => "prefix",
+        };
+        groupBy.CompletionSources.Add("prefix", "none");
 
         targetFpr.Validators.Add(static r =>
         {
@@ -54,6 +63,13 @@ internal static class EvalCommand
             if (r.GetValueOrDefault<int>() < 0)
             {
                 r.AddError("--bootstrap must be 0 or more.");
+            }
+        });
+        groupBy.Validators.Add(static r =>
+        {
+            if (GroupByOf(r.GetValueOrDefault<string>()) is null)
+            {
+                r.AddError($"--group-by must be prefix or none, got '{r.GetValueOrDefault<string>()}'.");
             }
         });
         concurrency.Validators.Add(static r =>
@@ -90,7 +106,7 @@ internal static class EvalCommand
                 parse.GetValue(bootstrap),
                 parse.GetValue(seed),
                 parse.GetValue(concurrency),
-                parse.GetValue(groupBy),
+                GroupByOf(parse.GetValue(groupBy)) ?? GroupBy.Prefix,
                 CommandLineOf(parse)),
             parse.InvocationConfiguration,
             ct));
@@ -416,6 +432,14 @@ internal static class EvalCommand
             choice.Tpr?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a"));
         return ExitCodes.Ok;
     }
+
+    /// <summary>The --group-by value, in any case; null when it is neither prefix nor none.</summary>
+    internal static GroupBy? GroupByOf(string? value) => value?.ToUpperInvariant() switch
+    {
+        "PREFIX" => GroupBy.Prefix,
+        "NONE" => GroupBy.None,
+        _ => null,
+    };
 
     /// <summary>The command line as typed, for the report; tokens with spaces are quoted.</summary>
     private static string CommandLineOf(ParseResult parse) =>

@@ -66,6 +66,47 @@ public class CliTests
         Assert.Contains("(default 0.01; --write-threshold needs it given explicitly)", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EvalHelp_GroupBy_ShowsTheDocumentedLowercaseValues()
+    {
+        (int code, string output, _) = await RunAsync(["eval", "--help"], Unreachable());
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n'), static l => l.TrimStart().StartsWith("--group-by", StringComparison.Ordinal));
+        Assert.StartsWith("--group-by <prefix|none>", line.TrimStart(), StringComparison.Ordinal);
+        Assert.EndsWith("[default: prefix]", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Prefix", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "prefix", 2)]
+    [InlineData("none", "none", 0)]
+    [InlineData("NONE", "none", 0)]
+    [InlineData("Prefix", "prefix", 2)]
+    public async Task Eval_GroupBy_AnyCaseIsAccepted(string? value, string expected, int groups)
+    {
+        using var dir = new TempFolder();
+        dir.Write("data/real/cam_1.png", "0.2");
+        dir.Write("data/fake/gen_1.png", "0.8");
+        string[] args = ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--bootstrap", "0"];
+
+        (int code, _, string error) = await RunAsync(value is null ? args : [.. args, "--group-by", value], Fake(new FakeDetectorClient()));
+
+        Assert.True(code == 0, error);
+        EvaluationReport report = ReportJson.Deserialize(File.ReadAllText(dir.PathOf("out/report.json")))!;
+        Assert.Equal(expected, report.DataSet.GroupBy);
+        Assert.Equal(groups, report.DataSet.Groups.Count);
+    }
+
+    [Fact]
+    public async Task Eval_GroupByUnknownValue_ExitsTwoNamingTheValues()
+    {
+        (int code, _, string error) = await RunAsync(["eval", "--data", "d", "--out", "o", "--group-by", "folder"], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("--group-by must be prefix or none, got 'folder'.", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--target-fpr", "1.5")]
     [InlineData("--concurrency", "0")]
