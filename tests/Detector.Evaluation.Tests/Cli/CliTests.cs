@@ -510,6 +510,57 @@ public class CliTests
         Assert.Contains($"1 model on {expected}", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("score")]
+    [InlineData("score-json")]
+    [InlineData("models")]
+    [InlineData("eval")]
+    [InlineData("--help")]
+    [InlineData("score --help")]
+    [InlineData("models --help")]
+    [InlineData("eval --help")]
+    public async Task Output_NotATerminal_NoLineEndsInBlanks(string command)
+    {
+        using var dir = new TempFolder();
+        for (int i = 0; i < 8; i++)
+        {
+            dir.Write($"data/real/cam_{i}.png", "0.2");
+            dir.Write($"data/fake/gen_{i}.png", "0.8");
+        }
+
+        dir.Write("data/real/cam_bad.png", "bad");
+        string[] args = command switch
+        {
+            "score" => ["score", dir.PathOf("data")],
+            "score-json" => ["score", "--json", dir.PathOf("data")],
+            "eval" => ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--bootstrap", "10"],
+            _ => command.Split(' '),
+        };
+
+        (_, string output, string error) = await RunAsync(args, Fake(new FakeDetectorClient()));
+
+        Assert.NotEqual("", output);
+        Assert.All(output.Split('\n').Concat(error.Split('\n')), static line => Assert.False(line.TrimEnd('\r').EndsWith(' ') || line.EndsWith('\t'), $"'{line}'"));
+    }
+
+    [Fact]
+    public async Task Score_NotATerminal_TableColumnsStayAligned()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("a.png", "0.25");
+
+        (int code, string output, _) = await RunAsync(["score", file], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        string[] lines = output.Split(Environment.NewLine);
+        string header = Assert.Single(lines, static l => l.Contains("threshold", StringComparison.Ordinal));
+        string m1 = Assert.Single(lines, static l => l.Contains(" m1 ", StringComparison.Ordinal));
+        string faces = Assert.Single(lines, static l => l.Contains(" faces ", StringComparison.Ordinal));
+        Assert.Equal("  model   version   task         score   threshold   positive", header);
+        Assert.Equal("  m1      1         synthetic   0.2500      0.5000   no", m1);
+        Assert.Equal("  faces   1         auxiliary   1.0000      0.5000   yes", faces);
+    }
+
     [Fact]
     public void ParseModels_CommaSeparatedAndRepeated_AreFlattened()
     {
