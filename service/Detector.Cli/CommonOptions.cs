@@ -40,6 +40,7 @@ internal static class CommonOptions
     public static Option<string[]> CreateModels() => new("--models")
     {
         Description = "Models to run, comma-separated (repeatable). Default: the server's default models.",
+        HelpName = "a,b",
         Arity = ArgumentArity.OneOrMore,
     };
 

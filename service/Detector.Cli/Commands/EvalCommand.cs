@@ -32,11 +32,11 @@ internal static class EvalCommand
 
     public static Command Create(CliServices services)
     {
-        var data = new Option<string>("--data") { Description = "Labelled data: a folder with real/ and fake/ subfolders, or a CSV of path,label[,group].", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for report.json, report.md, scores.csv and the PNG plots.", Required = true };
+        var data = new Option<string>("--data") { HelpName = "dir|csv", Description = "Labelled data: a folder with real/ and fake/ subfolders, or a CSV of path,label[,group].", Required = true };
+        var output = new Option<string>("--out") { HelpName = "dir", Description = "Folder for report.json, report.md, scores.csv and the PNG plots.", Required = true };
         var models = CommonOptions.CreateModels();
         var targetFpr = new Option<double?>("--target-fpr") { Description = "False-positive rate to choose a threshold for (default 0.01; --write-threshold needs it given explicitly)." };
-        var writeThreshold = new Option<string?>("--write-threshold") { Description = "Write the threshold for --target-fpr into this model manifest.json (the model named in it)." };
+        var writeThreshold = new Option<string?>("--write-threshold") { HelpName = "manifest.json", Description = "Write the threshold for --target-fpr into this model manifest.json (the model named in it)." };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the AUC interval (0 turns it off).", DefaultValueFactory = static _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = static _ => new EvaluationOptions().BootstrapSeed };
         var concurrency = new Option<int>("--concurrency") { Description = "Images in flight at once.", DefaultValueFactory = static _ => 8 };

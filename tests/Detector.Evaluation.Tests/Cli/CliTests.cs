@@ -66,6 +66,20 @@ public class CliTests
         Assert.Contains("(default 0.01; --write-threshold needs it given explicitly)", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("eval", "--data <dir|csv> (REQUIRED)")]
+    [InlineData("eval", "--out <dir> (REQUIRED)")]
+    [InlineData("eval", "--models <a,b>")]
+    [InlineData("eval", "--write-threshold <manifest.json>")]
+    [InlineData("score", "--models <a,b>")]
+    public async Task Help_OptionValue_IsNamedAsInTheReadme(string command, string label)
+    {
+        (int code, string output, _) = await RunAsync([command, "--help"], Unreachable());
+
+        Assert.Equal(0, code);
+        Assert.Single(output.Split('\n'), l => l.TrimStart().StartsWith(label + " ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task EvalHelp_GroupBy_ShowsTheDocumentedLowercaseValues()
     {
