@@ -6,9 +6,17 @@ namespace Detector.Cli;
 /// <summary>What the commands depend on, replaceable in tests.</summary>
 /// <param name="Connect">Opens a connection to a server address.</param>
 /// <param name="Time">Clock for report dates.</param>
-internal sealed record CliServices(Func<string, DetectorConnection> Connect, TimeProvider Time)
+/// <param name="GetEnvironmentVariable">Reads an environment variable ($DETECTOR_SERVER); the process environment when null.</param>
+internal sealed record CliServices(Func<string, DetectorConnection> Connect, TimeProvider Time, Func<string, string?>? GetEnvironmentVariable = null)
 {
     public static CliServices Default { get; } = new(DetectorConnection.Open, TimeProvider.System);
+
+    /// <summary>The server address for a parsed command line: --server, else $DETECTOR_SERVER, else the default.</summary>
+    public string ServerAddress(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return CommonOptions.ServerAddress(parse.GetValue(CommonOptions.Server), GetEnvironmentVariable ?? Environment.GetEnvironmentVariable);
+    }
 
     /// <summary>
     /// Opens a connection to <paramref name="server"/>; when the address is unusable, writes why to <paramref name="error"/>

@@ -15,7 +15,7 @@ internal static class Consoles
 
     /// <summary>
     /// A Spectre console writing to <paramref name="writer"/>: the terminal itself when it is stdout and stdout is a terminal,
-    /// otherwise (redirected stdout, tests) a plain, colourless one that never wraps.
+    /// otherwise (redirected stdout, tests) a plain, colourless one that never wraps and leaves no blanks at line ends.
     /// </summary>
     public static IAnsiConsole For(TextWriter writer) => Create(writer, IsTerminal(writer, Console.IsOutputRedirected));
 
@@ -34,7 +34,8 @@ internal static class Consoles
 
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(writer),
+            // Table padding at line ends is invisible on a terminal but not in a file; see LineEndTrimmingWriter.
+            Out = new AnsiConsoleOutput(new LineEndTrimmingWriter(writer)),
             Ansi = AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,

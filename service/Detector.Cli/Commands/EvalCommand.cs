@@ -32,15 +32,24 @@ internal static class EvalCommand
 
     public static Command Create(CliServices services)
     {
-        var data = new Option<string>("--data") { Description = "Labelled data: a folder with real/ and fake/ subfolders, or a CSV of path,label[,group].", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for report.json, report.md, scores.csv and the PNG plots.", Required = true };
+        var data = new Option<string>("--data") { HelpName = "dir|csv", Description = "Labelled data: a folder with real/ and fake/ subfolders, or a CSV of path,label[,group].", Required = true };
+        var output = new Option<string>("--out") { HelpName = "dir", Description = "Folder for report.json, report.md, scores.csv and the PNG plots.", Required = true };
         var models = CommonOptions.CreateModels();
         var targetFpr = new Option<double?>("--target-fpr") { Description = "False-positive rate to choose a threshold for (default 0.01; --write-threshold needs it given explicitly)." };
-        var writeThreshold = new Option<string?>("--write-threshold") { Description = "Write the threshold for --target-fpr into this model manifest.json (the model named in it)." };
+        var writeThreshold = new Option<string?>("--write-threshold") { HelpName = "manifest.json", Description = "Write the threshold for --target-fpr into this model manifest.json (the model named in it)." };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the AUC interval (0 turns it off).", DefaultValueFactory = static _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = static _ => new EvaluationOptions().BootstrapSeed };
         var concurrency = new Option<int>("--concurrency") { Description = "Images in flight at once.", DefaultValueFactory = static _ => 8 };
-        var groupBy = new Option<GroupBy>("--group-by") { Description = "Per-group breakdown: prefix (file name before the first '_', or the CSV group column) or none.", DefaultValueFactory = static _ => GroupBy.Prefix };
+
+        // A string, not Option<GroupBy>: help would show the enum's names (<None|Prefix>, [default: Prefix]) where the README
+        // and the rest of the command line use lowercase. Any case is accepted, as it was when the option was an enum.
+        var groupBy = new Option<string>("--group-by")
+        {
+            Description = "Per-group breakdown: prefix (file name before the first '_', or the CSV group column) or none.",
+            HelpName = "prefix|none",
+            DefaultValueFactory = static _ => "prefix",
+        };
+        groupBy.CompletionSources.Add("prefix", "none");
 
         targetFpr.Validators.Add(static r =>
         {
@@ -54,6 +63,13 @@ internal static class EvalCommand
             if (r.GetValueOrDefault<int>() < 0)
             {
                 r.AddError("--bootstrap must be 0 or more.");
+            }
+        });
+        groupBy.Validators.Add(static r =>
+        {
+            if (GroupByOf(r.GetValueOrDefault<string>()) is null)
+            {
+                r.AddError($"--group-by must be prefix or none, got '{r.GetValueOrDefault<string>()}'.");
             }
         });
         concurrency.Validators.Add(static r =>
@@ -81,7 +97,7 @@ internal static class EvalCommand
         command.SetAction((parse, ct) => RunAsync(
             services,
             new Settings(
-                parse.GetRequiredValue(CommonOptions.Server),
+                services.ServerAddress(parse),
                 parse.GetRequiredValue(data),
                 parse.GetRequiredValue(output),
                 CommonOptions.SplitModels(parse.GetValue(models)),
@@ -90,7 +106,7 @@ internal static class EvalCommand
                 parse.GetValue(bootstrap),
                 parse.GetValue(seed),
                 parse.GetValue(concurrency),
-                parse.GetValue(groupBy),
+                GroupByOf(parse.GetValue(groupBy)) ?? GroupBy.Prefix,
                 CommandLineOf(parse)),
             parse.InvocationConfiguration,
             ct));
@@ -416,6 +432,14 @@ internal static class EvalCommand
             choice.Tpr?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a"));
         return ExitCodes.Ok;
     }
+
+    /// <summary>The --group-by value, in any case; null when it is neither prefix nor none.</summary>
+    internal static GroupBy? GroupByOf(string? value) => value?.ToUpperInvariant() switch
+    {
+        "PREFIX" => GroupBy.Prefix,
+        "NONE" => GroupBy.None,
+        _ => null,
+    };
 
     /// <summary>The command line as typed, for the report; tokens with spaces are quoted.</summary>
     private static string CommandLineOf(ParseResult parse) =>

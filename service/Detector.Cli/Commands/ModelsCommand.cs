@@ -15,7 +15,7 @@ internal static class ModelsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the ListModels response as one line of JSON (every field, defaults included)." };
         var command = new Command("models", "List the models the server has loaded: recipe, threshold, provider and file SHA-256.") { json };
-        command.SetAction((parse, ct) => RunAsync(services, parse.GetRequiredValue(CommonOptions.Server), parse.GetValue(json), parse.InvocationConfiguration, ct));
+        command.SetAction((parse, ct) => RunAsync(services, services.ServerAddress(parse), parse.GetValue(json), parse.InvocationConfiguration, ct));
         return command;
     }
 

@@ -49,10 +49,8 @@ internal static class ResultPrinter
 
         foreach (Evidence evidence in result.Evidence)
         {
-            string where = evidence.Location is { } l
-                ? $"{l.Container}{(string.IsNullOrEmpty(l.Segment) ? "" : " " + l.Segment)}{(l.HasOffset ? string.Format(inv, " @ {0}", l.Offset) : "")}"
-                : "";
-            console.MarkupLine($"  evidence [{StrengthColour(evidence.Strength)}]{Markup.Escape(StrengthName(evidence.Strength))}[/]: {Markup.Escape(evidence.Summary)} [grey]({Markup.Escape(where)})[/]");
+            string where = Where(evidence.Location);
+            console.MarkupLine($"  evidence [{StrengthColour(evidence.Strength)}]{Markup.Escape(StrengthName(evidence.Strength))}[/]: {Markup.Escape(evidence.Summary)}{(where.Length > 0 ? $" [grey]({Markup.Escape(where)})[/]" : "")}");
         }
 
         if (result.Timings is { } t)
@@ -62,6 +60,17 @@ internal static class ResultPrinter
 
         console.WriteLine();
     }
+
+    /// <summary>
+    /// Where a finding is, as <c>jpeg APP11 @ 2</c>; the parts the service left empty are left out, and no location at all is
+    /// an empty string (the caller then prints no parentheses).
+    /// </summary>
+    internal static string Where(EvidenceLocation? location) => location is null ? "" : string.Join(' ', new[]
+    {
+        location.Container,
+        location.Segment,
+        location.HasOffset ? string.Format(CultureInfo.InvariantCulture, "@ {0}", location.Offset) : "",
+    }.Where(static p => p.Length > 0));
 
     /// <summary>
     /// The EXIF orientation tag and how a viewer shows the image (the tag's meaning, as exiftool words it). The service scores

@@ -22,7 +22,7 @@ internal static class ScoreCommand
         var command = new Command("score", "Score image files or folders and print the verdict and each model's score.") { files, models, json };
         command.SetAction((parse, ct) => RunAsync(
             services,
-            parse.GetRequiredValue(CommonOptions.Server),
+            services.ServerAddress(parse),
             parse.GetRequiredValue(files),
             CommonOptions.SplitModels(parse.GetValue(models)),
             parse.GetValue(json),

@@ -67,6 +67,61 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("eval", "--data <dir|csv> (REQUIRED)")]
+    [InlineData("eval", "--out <dir> (REQUIRED)")]
+    [InlineData("eval", "--models <a,b>")]
+    [InlineData("eval", "--write-threshold <manifest.json>")]
+    [InlineData("score", "--models <a,b>")]
+    public async Task Help_OptionValue_IsNamedAsInTheReadme(string command, string label)
+    {
+        (int code, string output, _) = await RunAsync([command, "--help"], Unreachable());
+
+        Assert.Equal(0, code);
+        Assert.Single(output.Split('\n'), l => l.TrimStart().StartsWith(label + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EvalHelp_GroupBy_ShowsTheDocumentedLowercaseValues()
+    {
+        (int code, string output, _) = await RunAsync(["eval", "--help"], Unreachable());
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n'), static l => l.TrimStart().StartsWith("--group-by", StringComparison.Ordinal));
+        Assert.StartsWith("--group-by <prefix|none>", line.TrimStart(), StringComparison.Ordinal);
+        Assert.EndsWith("[default: prefix]", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Prefix", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "prefix", 2)]
+    [InlineData("none", "none", 0)]
+    [InlineData("NONE", "none", 0)]
+    [InlineData("Prefix", "prefix", 2)]
+    public async Task Eval_GroupBy_AnyCaseIsAccepted(string? value, string expected, int groups)
+    {
+        using var dir = new TempFolder();
+        dir.Write("data/real/cam_1.png", "0.2");
+        dir.Write("data/fake/gen_1.png", "0.8");
+        string[] args = ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--bootstrap", "0"];
+
+        (int code, _, string error) = await RunAsync(value is null ? args : [.. args, "--group-by", value], Fake(new FakeDetectorClient()));
+
+        Assert.True(code == 0, error);
+        EvaluationReport report = ReportJson.Deserialize(File.ReadAllText(dir.PathOf("out/report.json")))!;
+        Assert.Equal(expected, report.DataSet.GroupBy);
+        Assert.Equal(groups, report.DataSet.Groups.Count);
+    }
+
+    [Fact]
+    public async Task Eval_GroupByUnknownValue_ExitsTwoNamingTheValues()
+    {
+        (int code, _, string error) = await RunAsync(["eval", "--data", "d", "--out", "o", "--group-by", "folder"], Unreachable());
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("--group-by must be prefix or none, got 'folder'.", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--target-fpr", "1.5")]
     [InlineData("--concurrency", "0")]
     [InlineData("--bootstrap", "-1")]
@@ -425,6 +480,99 @@ public class CliTests
 
         Assert.Equal(2, code);
         Assert.Equal("--server must be an http:// or https:// address, got 'foo'." + Environment.NewLine, error);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("score", "--help")]
+    [InlineData("models", "--help")]
+    [InlineData("eval", "--help")]
+    public async Task Help_ServerOption_StatesTheDefaultOnce(params string[] args)
+    {
+        (int code, string output, _) = await RunAsync(args, Unreachable());
+
+        Assert.Equal(0, code);
+        string line = Assert.Single(output.Split('\n'), static l => l.TrimStart().StartsWith("--server", StringComparison.Ordinal));
+        Assert.StartsWith("--server <url>", line.TrimStart(), StringComparison.Ordinal);
+        Assert.EndsWith("Default: $DETECTOR_SERVER, else http://127.0.0.1:5000.", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(line, "127\\.0\\.0\\.1"));
+        Assert.DoesNotContain("[default:", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null, "http://127.0.0.1:5000")]
+    [InlineData(null, "", "http://127.0.0.1:5000")]
+    [InlineData(null, "http://from-env:7000", "http://from-env:7000")]
+    [InlineData("http://given:6000", "http://from-env:7000", "http://given:6000")]
+    public async Task Server_OptionElseEnvironmentElseDefault_IsTheAddressUsed(string? option, string? environment, string expected)
+    {
+        var connected = new List<string>();
+        var services = new CliServices(
+            address =>
+            {
+                connected.Add(address);
+                return new DetectorConnection(new FakeDetectorClient());
+            },
+            new FixedTime(Now),
+            name => name == "DETECTOR_SERVER" ? environment : null);
+        string[] args = option is null ? ["models"] : ["models", "--server", option];
+
+        (int code, string output, string error) = await RunAsync(args, services);
+
+        Assert.True(code == 0, error);
+        Assert.Equal([expected], connected);
+        Assert.Contains($"1 model on {expected}", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("score")]
+    [InlineData("score-json")]
+    [InlineData("models")]
+    [InlineData("eval")]
+    [InlineData("--help")]
+    [InlineData("score --help")]
+    [InlineData("models --help")]
+    [InlineData("eval --help")]
+    public async Task Output_NotATerminal_NoLineEndsInBlanks(string command)
+    {
+        using var dir = new TempFolder();
+        for (int i = 0; i < 8; i++)
+        {
+            dir.Write($"data/real/cam_{i}.png", "0.2");
+            dir.Write($"data/fake/gen_{i}.png", "0.8");
+        }
+
+        dir.Write("data/real/cam_bad.png", "bad");
+        string[] args = command switch
+        {
+            "score" => ["score", dir.PathOf("data")],
+            "score-json" => ["score", "--json", dir.PathOf("data")],
+            "eval" => ["eval", "--data", dir.PathOf("data"), "--out", dir.PathOf("out"), "--bootstrap", "10"],
+            _ => command.Split(' '),
+        };
+
+        (_, string output, string error) = await RunAsync(args, Fake(new FakeDetectorClient()));
+
+        Assert.NotEqual("", output);
+        Assert.All(output.Split('\n').Concat(error.Split('\n')), static line => Assert.False(line.TrimEnd('\r').EndsWith(' ') || line.EndsWith('\t'), $"'{line}'"));
+    }
+
+    [Fact]
+    public async Task Score_NotATerminal_TableColumnsStayAligned()
+    {
+        using var dir = new TempFolder();
+        string file = dir.Write("a.png", "0.25");
+
+        (int code, string output, _) = await RunAsync(["score", file], Fake(new FakeDetectorClient()));
+
+        Assert.Equal(0, code);
+        string[] lines = output.Split(Environment.NewLine);
+        string header = Assert.Single(lines, static l => l.Contains("threshold", StringComparison.Ordinal));
+        string m1 = Assert.Single(lines, static l => l.Contains(" m1 ", StringComparison.Ordinal));
+        string faces = Assert.Single(lines, static l => l.Contains(" faces ", StringComparison.Ordinal));
+        Assert.Equal("  model   version   task         score   threshold   positive", header);
+        Assert.Equal("  m1      1         synthetic   0.2500      0.5000   no", m1);
+        Assert.Equal("  faces   1         auxiliary   1.0000      0.5000   yes", faces);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public class ModelsCommandTests
         Assert.Contains(lines, static l => l.Contains("score meaning  P(fake) = sigmoid(logit)", StringComparison.Ordinal));
         Assert.Contains(lines, static l => l.Contains("input", StringComparison.Ordinal) && l.Contains("256x256 stretch pil-bilinear, RGB NCHW", StringComparison.Ordinal));
         Assert.All(lines, static l => Assert.True(l.TrimEnd('\r').Length <= 100, l));
+        Assert.All(lines, static l => Assert.False(l.TrimEnd('\r').EndsWith(' '), $"'{l}'"));
         Assert.Contains("1 model on http://server", writer.ToString(), StringComparison.Ordinal);
     }
 

@@ -39,6 +39,23 @@ public class ResultPrinterTests
         Assert.Contains("  image: png 10x20, 300 bytes, palette, no EXIF orientation, sha256 cd34" + Environment.NewLine, writer.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Print_EvidenceWithAndWithoutLocation_ParenthesesOnlyAroundALocation()
+    {
+        using var writer = new StringWriter();
+        var result = new ImageResult { Status = new ItemStatus() };
+        result.Evidence.Add(new Evidence { Strength = EvidenceStrength.ProofOfAiGeneration, Summary = "C2PA says trainedAlgorithmicMedia.", Location = new EvidenceLocation { Container = "jpeg", Segment = "APP11", Offset = 2 } });
+        result.Evidence.Add(new Evidence { Strength = EvidenceStrength.NeutralFact, Summary = "PDQ hash 1f2e." });
+        result.Evidence.Add(new Evidence { Strength = EvidenceStrength.SupportingHint, Summary = "EXIF Software names an editor.", Location = new EvidenceLocation { Segment = "APP1" } });
+
+        ResultPrinter.Print(Consoles.Create(writer, terminal: false), "a.jpg", result);
+
+        string[] lines = writer.ToString().Split(Environment.NewLine);
+        Assert.Contains("  evidence proof of AI generation: C2PA says trainedAlgorithmicMedia. (jpeg APP11 @ 2)", lines);
+        Assert.Contains("  evidence fact: PDQ hash 1f2e.", lines);
+        Assert.Contains("  evidence hint: EXIF Software names an editor. (APP1)", lines);
+    }
+
     [Theory]
     [InlineData(1, "EXIF orientation 1 (upright)")]
     [InlineData(3, "EXIF orientation 3 (viewers rotate it 180°; scored as stored)")]
