@@ -353,6 +353,38 @@ public class GeneratorMetadataTests
         Assert.Equal("7", f.ValueOf("seed"));
     }
 
+    [Fact]
+    public void Png_InvokeAiLegacySdMetadata_GridWithImagesArray_ReadsTheFirstImage()
+    {
+        // InvokeAI 2.x writes "images" (one entry per seed) for a grid, and early versions name the model in "model_id".
+        const string json = """{"model": "stable diffusion", "model_id": "stable-diffusion-1.4", "app_id": "lstein/stable-diffusion", "app_version": "v1.15", "images": [{"prompt": [{"prompt": "a red boat", "weight": 1.0}], "steps": 40, "cfg_scale": 7.5, "seed": 101, "sampler": "k_euler_a", "type": "txt2img"}, {"prompt": [{"prompt": "a red boat", "weight": 1.0}], "steps": 40, "cfg_scale": 7.5, "seed": 102, "sampler": "k_euler_a", "type": "txt2img"}]}""";
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, f.Strength);
+        Assert.Equal("a red boat", f.ValueOf("prompt"));
+        Assert.Equal("101", f.ValueOf("seed"));
+        Assert.Equal("40", f.ValueOf("steps"));
+        Assert.Equal("k_euler_a", f.ValueOf("sampler"));
+        Assert.Equal("stable-diffusion-1.4", f.ValueOf("model"));
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"app_id": "invoke-ai/InvokeAI", "images": []}""")]
+    public void Png_InvokeAiLegacySdMetadata_WithoutParameters_IsOnlyAHint(string json)
+    {
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding f = Single(report, FindingKinds.GeneratorHint);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("PNG tEXt chunk 'sd-metadata' mentions InvokeAI without complete generation parameters (a hint, not proof).", f.Summary);
+        None(report, FindingKinds.GeneratorParameters);
+    }
+
     [Theory]
     [InlineData("fooocus")]
     [InlineData("a1111")]
