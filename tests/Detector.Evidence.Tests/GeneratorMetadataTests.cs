@@ -385,6 +385,29 @@ public class GeneratorMetadataTests
         None(report, FindingKinds.GeneratorParameters);
     }
 
+    [Fact]
+    public void Jpeg_FooocusExifAsPillowWritesIt_InIfd0_ReportsParametersAndSchemeHint()
+    {
+        // Fooocus fills a top-level PIL Image.Exif(), which Pillow writes entirely into IFD0: UserComment (raw UTF-8, no
+        // character-code prefix), Software and MakerNote (the scheme name) all sit there, with no EXIF sub-IFD.
+        const string json = """{"Prompt": "a glass teapot", "Negative Prompt": "", "Seed": "424242", "Base Model": "juggernautXL_v8Rundiffusion.safetensors", "Sampler": "dpmpp_2m_sde_gpu", "Guidance Scale": 4, "Version": "Fooocus v2.5.5"}""";
+        byte[] tiff = new TiffBuilder().Undefined(0x9286, Encoding.UTF8.GetBytes(json)).Ascii(0x0131, "Fooocus v2.5.5").Undefined(0x927C, "fooocus"u8.ToArray()).Build();
+        byte[] jpeg = JpegBuilder.Simple(b => b.Exif(tiff));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding parameters = Single(report, FindingKinds.GeneratorParameters);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, parameters.Strength);
+        Assert.Equal("Fooocus v2.5.5", parameters.ValueOf("generator"));
+        Assert.Equal("424242", parameters.ValueOf("seed"));
+        Assert.Equal("EXIF UserComment (undefined)", parameters.ValueOf("source"));
+        Assert.Equal("APP1 EXIF UserComment", parameters.Location.Segment);
+        Assert.Equal((byte)'{', jpeg[(int)parameters.Location.Offset!.Value]);
+        Finding hint = Single(report, FindingKinds.GeneratorHint);
+        Assert.Equal("fooocus", hint.ValueOf("scheme"));
+        Assert.Equal("fooocus"u8.ToArray(), jpeg[(int)hint.Location.Offset!.Value..((int)hint.Location.Offset!.Value + 7)]);
+    }
+
     [Theory]
     [InlineData("fooocus")]
     [InlineData("a1111")]
