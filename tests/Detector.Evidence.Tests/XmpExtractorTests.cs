@@ -230,6 +230,49 @@ public class XmpExtractorTests
         Assert.Null(report.ComposeVerdict().SyntheticLikelihood);
     }
 
+    [Theory]
+    [InlineData("element")]
+    [InlineData("attribute")]
+    public void AiSystemUsedWithVersion_IsOneHintNamingSystemAndVersion(string form)
+    {
+        string fields = form == "element"
+            ? "<Iptc4xmpExt:AISystemUsed>Midjourney</Iptc4xmpExt:AISystemUsed>\n<Iptc4xmpExt:AISystemVersionUsed>6.1</Iptc4xmpExt:AISystemVersionUsed>\n"
+            : string.Empty;
+        string attributes = form == "attribute" ? " Iptc4xmpExt:AISystemVersionUsed=\"6.1\" Iptc4xmpExt:AISystemUsed=\"Midjourney\"" : string.Empty;
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(IptcExtPacket(fields, attributes)));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Single(report, FindingKinds.XmpAiSystem);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("XMP metadata names the AI system used: Midjourney (version 6.1).", f.Summary);
+        Assert.Equal("Iptc4xmpExt:AISystemUsed", f.ValueOf("field"));
+        Assert.Equal("Midjourney", f.ValueOf("value"));
+        Assert.Equal("6.1", f.ValueOf("version"));
+        Assert.Equal(form, f.ValueOf("form"));
+        Assert.Equal("APP1 XMP", f.Location.Segment);
+        Assert.Equal("2", Any(report, FindingKinds.XmpPacket, f => f.ValueOf("relevant_fields") is not null).ValueOf("relevant_fields"));
+
+        // One declaration, one hint: 1 - 0.8.
+        Assert.Equal(0.2, report.ComposeVerdict().SyntheticLikelihood!.Value, 6);
+    }
+
+    [Fact]
+    public void AiSystemVersionUsedAlone_IsAHintThatSaysTheSystemIsNotNamed()
+    {
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(IptcExtPacket("<Iptc4xmpExt:AISystemVersionUsed>2.0</Iptc4xmpExt:AISystemVersionUsed>\n")));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Single(report, FindingKinds.XmpAiSystem);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("XMP metadata gives the version of the AI system used, 2.0, without naming the system.", f.Summary);
+        Assert.Equal("Iptc4xmpExt:AISystemVersionUsed", f.ValueOf("field"));
+        Assert.Equal("2.0", f.ValueOf("value"));
+        Assert.Null(f.ValueOf("version"));
+        Assert.Equal("element", f.ValueOf("form"));
+    }
+
     [Fact]
     public void AiSystemUsedAlone_IsAHintWithoutVersion()
     {
