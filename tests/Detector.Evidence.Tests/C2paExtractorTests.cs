@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Formats.Cbor;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Detector.Evidence.Model;
 using Detector.Evidence.Tests.Builders;
 using static Detector.Evidence.Tests.EvidenceAssert;
@@ -536,6 +537,101 @@ public class C2paExtractorTests
         Assert.Equal("Adobe_Firefly c2pa-rs/0.30", m.ValueOf("claim_generator"));
         Assert.Equal("Firefly 1.0", m.ValueOf("claim_generator_info"));
         Assert.StartsWith("C2PA manifest (active, 1 in the store) written by Firefly 1.0;", m.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClaimGeneratorNotValidUtf8_IsMalformedAtItsOffsetAndKeptOutOfTheProofLabel()
+    {
+        // CborWriter refuses invalid UTF-8, so write a same-length ASCII placeholder and patch the bytes in afterwards.
+        byte[] placeholder = "Firefly XX 2.0"u8.ToArray();
+        byte[] invalid = [.. "Firefly "u8.ToArray(), 0xFF, 0xFE, .. " 2.0"u8.ToArray()];
+        byte[] claim = JumbfBuilder.Claim(generatorName: null, v2: false, claimGenerator: Encoding.ASCII.GetString(placeholder));
+        int at = claim.AsSpan().IndexOf(placeholder);
+        invalid.CopyTo(claim, at);
+        byte[] manifest = JumbfBuilder.Superbox(
+            "c2ma",
+            "urn:uuid:bad",
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions", JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null))),
+            claim,
+            JumbfBuilder.Signature());
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+        int textItem = png.AsSpan().IndexOf(invalid) - 1;   // the CBOR header byte 0x6E (text, 14 bytes)
+        Assert.Equal(0x6E, png[textItem]);
+
+        EvidenceReport report = Analyze(png);
+
+        Finding malformed = Single(report, FindingKinds.C2paMalformed);
+        Assert.Equal(FindingStrength.Malformed, malformed.Strength);
+        Assert.Equal(textItem, malformed.Location.Offset);
+        Assert.Equal("claim_generator", malformed.ValueOf("field"));
+        Assert.Equal(@"Firefly \xFF\xFE 2.0", malformed.ValueOf("text"));
+        Assert.Equal($@"C2PA store present but malformed at offset {textItem}: text of 'claim_generator' in 'c2pa.claim' is not valid UTF-8 (invalid bytes shown as \xHH): Firefly \xFF\xFE 2.0.", malformed.Summary);
+        const string label = @"Firefly \xFF\xFE 2.0 (not valid UTF-8)";
+        Finding m = Single(report, FindingKinds.C2paManifest);
+        Assert.Equal(label, m.ValueOf("claim_generator"));
+        Assert.StartsWith($"C2PA manifest (active, 1 in the store) written by {label};", m.Summary, StringComparison.Ordinal);
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, ai.Strength);
+        Assert.Equal($"C2PA manifest from {label} declares trainedAlgorithmicMedia.", ai.Summary);
+        Assert.DoesNotContain(report.Findings, f => f.Summary.Contains('\uFFFD', StringComparison.Ordinal) || f.Values.Any(v => v.Value.Contains('\uFFFD', StringComparison.Ordinal)));
+        Assert.DoesNotContain("\uFFFD", report.ComposeVerdict().Label, StringComparison.Ordinal);
+        AllExtractorsCompleted(report);
+    }
+
+    [Fact]
+    public void SoftwareAgentAsIndefiniteLengthTextWithInvalidUtf8_IsMalformedAndActionStillProof()
+    {
+        byte[] actions = JumbfBuilder.Superbox("cbor", "c2pa.actions", JumbfBuilder.CborContent(w =>
+        {
+            w.WriteStartMap(1);
+            w.WriteTextString("actions");
+            w.WriteStartArray(1);
+            w.WriteStartMap(3);
+            w.WriteTextString("action");
+            w.WriteTextString("c2pa.created");
+            w.WriteTextString("digitalSourceType");
+            w.WriteTextString(JumbfBuilder.TrainedAlgorithmicMedia);
+            w.WriteTextString("softwareAgent");
+            w.WriteStartIndefiniteLengthTextString();
+            w.WriteTextString("Gen");
+            w.WriteTextString("QQ");
+            w.WriteEndIndefiniteLengthTextString();
+            w.WriteEndMap();
+            w.WriteEndArray();
+            w.WriteEndMap();
+        }));
+        int chunk = actions.AsSpan().IndexOf("QQ"u8);
+        actions[chunk] = 0xC3;      // a lead byte followed by '(' : an invalid sequence
+        actions[chunk + 1] = 0x28;
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(JumbfBuilder.Manifest("urn:uuid:i", "Tool", false, actions))));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding malformed = Single(report, FindingKinds.C2paMalformed);
+        Assert.Equal("softwareAgent", malformed.ValueOf("field"));
+        Assert.Equal(@"Gen\xC3(", malformed.ValueOf("text"));
+        Assert.Equal(0x7F, png[(int)malformed.Location.Offset!.Value]);   // the indefinite-length text header
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, ai.Strength);
+        Assert.Equal(@"Gen\xC3( (not valid UTF-8)", ai.ValueOf("software_agent"));
+    }
+
+    [Fact]
+    public void ValidUtf8ClaimGenerator_WithAnEncodedReplacementCharacter_IsNotMalformed()
+    {
+        // U+FFFD written as valid UTF-8 (EF BF BD) is text like any other.
+        byte[] manifest = JumbfBuilder.Superbox(
+            "c2ma",
+            "urn:uuid:ok",
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions"),
+            JumbfBuilder.Claim(generatorName: null, v2: false, claimGenerator: "Tool \uFFFD café"),
+            JumbfBuilder.Signature());
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+
+        EvidenceReport report = Analyze(png);
+
+        None(report, FindingKinds.C2paMalformed);
+        Assert.Equal("Tool \uFFFD café", Single(report, FindingKinds.C2paManifest).ValueOf("claim_generator"));
     }
 
     private static byte[] StoreWithSignature(byte[] signature)
