@@ -298,4 +298,154 @@ public class GeneratorMetadataTests
         Assert.Equal("Fooocus v2.5.0", Single(report, FindingKinds.GeneratorParameters).ValueOf("generator"));
         Assert.Equal("Fooocus", Single(report, FindingKinds.GeneratorHint).ValueOf("generator"));
     }
+
+    [Fact]
+    public void Png_InvokeAiLegacySdMetadata_IsProofWithItsParameters()
+    {
+        // InvokeAI 2.x (RFC 266 layout): one "image" object, the prompt as weighted sub-prompts.
+        const string json = """{"model": "stable diffusion", "model_weights": "stable-diffusion-1.5", "model_hash": "cc6cb27103417325ff94f52b7a5d2dde45a7515b25c255d8e396c90014281516", "app_id": "invoke-ai/InvokeAI", "app_version": "2.2.5", "image": {"prompt": [{"prompt": "a lighthouse at dusk", "weight": 1.0}], "steps": 50, "cfg_scale": 7.5, "threshold": 0, "perlin": 0, "height": 512, "width": 512, "seed": 3357757885, "seamless": false, "hires_fix": false, "type": "txt2img", "postprocessing": null, "sampler": "k_lms", "variations": []}}""";
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+        int chunk = IndexOf(png, "tEXtsd-metadata"u8) - 4;
+
+        EvidenceReport report = Analyze(png);
+
+        Finding f = Single(report, FindingKinds.GeneratorParameters);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, f.Strength);
+        Assert.Equal("PNG tEXt chunk 'sd-metadata' holds InvokeAI generation parameters (model stable-diffusion-1.5, seed 3357757885).", f.Summary);
+        Assert.Equal("PNG tEXt chunk 'sd-metadata'", f.ValueOf("source"));
+        Assert.Equal("InvokeAI (legacy sd-metadata)", f.ValueOf("generator"));
+        Assert.Equal("a lighthouse at dusk", f.ValueOf("prompt"));
+        Assert.Equal("stable-diffusion-1.5", f.ValueOf("model"));
+        Assert.Equal("3357757885", f.ValueOf("seed"));
+        Assert.Equal("k_lms", f.ValueOf("sampler"));
+        Assert.Equal("50", f.ValueOf("steps"));
+        Assert.Equal("7.5", f.ValueOf("cfg"));
+        Assert.Equal("txt2img", f.ValueOf("mode"));
+        Assert.Equal("tEXt 'sd-metadata'", f.Location.Segment);
+        Assert.Equal(chunk, f.Location.Offset);
+        None(report, FindingKinds.PngText);
+    }
+
+    [Fact]
+    public void Png_InvokeAiLegacySdMetadata_PlainPromptString_IsRead()
+    {
+        const string json = """{"model_weights": "sd-v1-4", "image": {"prompt": "an old bicycle", "seed": 42, "steps": 30, "cfg_scale": 7, "sampler": "ddim", "type": "img2img", "strength": 0.75}}""";
+        byte[] png = PngBuilder.Small(b => b.InternationalText("sd-metadata", json, compressed: true));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal("an old bicycle", f.ValueOf("prompt"));
+        Assert.Equal("42", f.ValueOf("seed"));
+        Assert.Equal("img2img", f.ValueOf("mode"));
+        Assert.Equal("iTXt 'sd-metadata'", f.Location.Segment);
+    }
+
+    [Fact]
+    public void Png_InvokeAiMetadataAndSdMetadata_OnlyTheNewerIsReported()
+    {
+        byte[] png = PngBuilder.Small(b => b
+            .Text("invokeai_metadata", """{"app_version": "3.4.0", "positive_prompt": "a fox", "seed": 7, "steps": 20}""")
+            .Text("sd-metadata", """{"image": {"prompt": "other", "seed": 8}}"""));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal("InvokeAI 3.4.0", f.ValueOf("generator"));
+        Assert.Equal("7", f.ValueOf("seed"));
+    }
+
+    [Fact]
+    public void Png_InvokeAiLegacySdMetadata_GridWithImagesArray_ReadsTheFirstImage()
+    {
+        // InvokeAI 2.x writes "images" (one entry per seed) for a grid, and early versions name the model in "model_id".
+        const string json = """{"model": "stable diffusion", "model_id": "stable-diffusion-1.4", "app_id": "lstein/stable-diffusion", "app_version": "v1.15", "images": [{"prompt": [{"prompt": "a red boat", "weight": 1.0}], "steps": 40, "cfg_scale": 7.5, "seed": 101, "sampler": "k_euler_a", "type": "txt2img"}, {"prompt": [{"prompt": "a red boat", "weight": 1.0}], "steps": 40, "cfg_scale": 7.5, "seed": 102, "sampler": "k_euler_a", "type": "txt2img"}]}""";
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, f.Strength);
+        Assert.Equal("a red boat", f.ValueOf("prompt"));
+        Assert.Equal("101", f.ValueOf("seed"));
+        Assert.Equal("40", f.ValueOf("steps"));
+        Assert.Equal("k_euler_a", f.ValueOf("sampler"));
+        Assert.Equal("stable-diffusion-1.4", f.ValueOf("model"));
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"app_id": "invoke-ai/InvokeAI", "images": []}""")]
+    public void Png_InvokeAiLegacySdMetadata_WithoutParameters_IsOnlyAHint(string json)
+    {
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        EvidenceReport report = Analyze(png);
+
+        Finding f = Single(report, FindingKinds.GeneratorHint);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("PNG tEXt chunk 'sd-metadata' mentions InvokeAI without complete generation parameters (a hint, not proof).", f.Summary);
+        None(report, FindingKinds.GeneratorParameters);
+    }
+
+    [Fact]
+    public void Jpeg_FooocusExifAsPillowWritesIt_InIfd0_ReportsParametersAndSchemeHint()
+    {
+        // Fooocus fills a top-level PIL Image.Exif(), which Pillow writes entirely into IFD0: UserComment (raw UTF-8, no
+        // character-code prefix), Software and MakerNote (the scheme name) all sit there, with no EXIF sub-IFD.
+        const string json = """{"Prompt": "a glass teapot", "Negative Prompt": "", "Seed": "424242", "Base Model": "juggernautXL_v8Rundiffusion.safetensors", "Sampler": "dpmpp_2m_sde_gpu", "Guidance Scale": 4, "Version": "Fooocus v2.5.5"}""";
+        byte[] tiff = new TiffBuilder().Undefined(0x9286, Encoding.UTF8.GetBytes(json)).Ascii(0x0131, "Fooocus v2.5.5").Undefined(0x927C, "fooocus"u8.ToArray()).Build();
+        byte[] jpeg = JpegBuilder.Simple(b => b.Exif(tiff));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding parameters = Single(report, FindingKinds.GeneratorParameters);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, parameters.Strength);
+        Assert.Equal("Fooocus v2.5.5", parameters.ValueOf("generator"));
+        Assert.Equal("424242", parameters.ValueOf("seed"));
+        Assert.Equal("EXIF UserComment (undefined)", parameters.ValueOf("source"));
+        Assert.Equal("APP1 EXIF UserComment", parameters.Location.Segment);
+        Assert.Equal((byte)'{', jpeg[(int)parameters.Location.Offset!.Value]);
+        Finding hint = Single(report, FindingKinds.GeneratorHint);
+        Assert.Equal("fooocus", hint.ValueOf("scheme"));
+        Assert.Equal("fooocus"u8.ToArray(), jpeg[(int)hint.Location.Offset!.Value..((int)hint.Location.Offset!.Value + 7)]);
+    }
+
+    [Theory]
+    [InlineData("fooocus")]
+    [InlineData("a1111")]
+    public void Jpeg_ExifMakerNoteScheme_IsAFooocusHintAtTheValueOffset(string scheme)
+    {
+        byte[] tiff = new TiffBuilder().Ascii(0x010F, "Canon").ExifUndefined(0x927C, Encoding.ASCII.GetBytes(scheme)).Build();
+        byte[] jpeg = JpegBuilder.Simple(b => b.Exif(tiff));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Single(report, FindingKinds.GeneratorHint);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal($"EXIF MakerNote holds the metadata scheme name '{scheme}', which Fooocus writes.", f.Summary);
+        Assert.Equal("Fooocus", f.ValueOf("generator"));
+        Assert.Equal(scheme, f.ValueOf("scheme"));
+        Assert.Equal("APP1 EXIF MakerNote", f.Location.Segment);
+        int at = (int)f.Location.Offset!.Value;
+        Assert.Equal(scheme, Encoding.ASCII.GetString(jpeg, at, scheme.Length));
+        None(report, FindingKinds.GeneratorParameters);
+    }
+
+    [Theory]
+    [InlineData("Fooocus")]
+    [InlineData("Nikon\0\u0002\u0010\0\0MM\0*\0\0\0\u0008")]
+    [InlineData("fooocus-extended-scheme-name")]
+    public void Jpeg_ExifMakerNoteOtherThanAScheme_IsNoHint(string escaped)
+    {
+        string value = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        byte[] tiff = new TiffBuilder().ExifUndefined(0x927C, Encoding.Latin1.GetBytes(value)).Build();
+        byte[] jpeg = JpegBuilder.Simple(b => b.Exif(tiff));
+
+        None(Analyze(jpeg), FindingKinds.GeneratorHint);
+    }
+
+    private static int IndexOf(byte[] data, ReadOnlySpan<byte> pattern)
+    {
+        int at = data.AsSpan().IndexOf(pattern);
+        Assert.True(at >= 0, "pattern not found");
+        return at;
+    }
 }

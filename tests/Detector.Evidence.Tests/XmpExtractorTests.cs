@@ -208,4 +208,85 @@ public class XmpExtractorTests
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), offset);
         return [.. Encoding.ASCII.GetBytes("http://ns.adobe.com/xmp/extension/\0"), .. Encoding.ASCII.GetBytes("0123456789ABCDEF0123456789ABCDEF"), .. header, .. part];
     }
+
+    [Fact]
+    public void DigImageGuid_IsANeutralFactWithItsValue()
+    {
+        const string guid = "8f1c2a9e-3b4d-4e5f-9a0b-1c2d3e4f5a6b";
+        string packet = IptcExtPacket($"<Iptc4xmpExt:DigImageGUID>{guid}</Iptc4xmpExt:DigImageGUID>\n");
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(packet));
+        int app1 = jpeg.AsSpan().IndexOf("http://ns.adobe.com/xap/1.0/\0"u8) - 4;
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Any(report, FindingKinds.XmpPacket, f => f.ValueOf("field") == "Iptc4xmpExt:DigImageGUID");
+        Assert.Equal(FindingStrength.NeutralFact, f.Strength);
+        Assert.Equal(guid, f.ValueOf("value"));
+        Assert.Equal($"XMP image GUID {guid} (Midjourney and others write one).", f.Summary);
+        Assert.Equal("APP1 XMP", f.Location.Segment);
+        Assert.Equal(app1, f.Location.Offset);
+        Assert.Equal("1", Any(report, FindingKinds.XmpPacket, f => f.ValueOf("relevant_fields") is not null).ValueOf("relevant_fields"));
+        None(report, FindingKinds.XmpAiSystem);
+        Assert.Null(report.ComposeVerdict().SyntheticLikelihood);
+    }
+
+    [Theory]
+    [InlineData("element")]
+    [InlineData("attribute")]
+    public void AiSystemUsedWithVersion_IsOneHintNamingSystemAndVersion(string form)
+    {
+        string fields = form == "element"
+            ? "<Iptc4xmpExt:AISystemUsed>Midjourney</Iptc4xmpExt:AISystemUsed>\n<Iptc4xmpExt:AISystemVersionUsed>6.1</Iptc4xmpExt:AISystemVersionUsed>\n"
+            : string.Empty;
+        string attributes = form == "attribute" ? " Iptc4xmpExt:AISystemVersionUsed=\"6.1\" Iptc4xmpExt:AISystemUsed=\"Midjourney\"" : string.Empty;
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(IptcExtPacket(fields, attributes)));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Single(report, FindingKinds.XmpAiSystem);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("XMP metadata names the AI system used: Midjourney (version 6.1).", f.Summary);
+        Assert.Equal("Iptc4xmpExt:AISystemUsed", f.ValueOf("field"));
+        Assert.Equal("Midjourney", f.ValueOf("value"));
+        Assert.Equal("6.1", f.ValueOf("version"));
+        Assert.Equal(form, f.ValueOf("form"));
+        Assert.Equal("APP1 XMP", f.Location.Segment);
+        Assert.Equal("2", Any(report, FindingKinds.XmpPacket, f => f.ValueOf("relevant_fields") is not null).ValueOf("relevant_fields"));
+
+        // One declaration, one hint: 1 - 0.8.
+        Assert.Equal(0.2, report.ComposeVerdict().SyntheticLikelihood!.Value, 6);
+    }
+
+    [Fact]
+    public void AiSystemVersionUsedAlone_IsAHintThatSaysTheSystemIsNotNamed()
+    {
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(IptcExtPacket("<Iptc4xmpExt:AISystemVersionUsed>2.0</Iptc4xmpExt:AISystemVersionUsed>\n")));
+
+        EvidenceReport report = Analyze(jpeg);
+
+        Finding f = Single(report, FindingKinds.XmpAiSystem);
+        Assert.Equal(FindingStrength.SupportingHint, f.Strength);
+        Assert.Equal("XMP metadata gives the version of the AI system used, 2.0, without naming the system.", f.Summary);
+        Assert.Equal("Iptc4xmpExt:AISystemVersionUsed", f.ValueOf("field"));
+        Assert.Equal("2.0", f.ValueOf("value"));
+        Assert.Null(f.ValueOf("version"));
+        Assert.Equal("element", f.ValueOf("form"));
+    }
+
+    [Fact]
+    public void AiSystemUsedAlone_IsAHintWithoutVersion()
+    {
+        byte[] jpeg = JpegBuilder.Simple(b => b.Xmp(IptcExtPacket("<Iptc4xmpExt:AISystemUsed>Adobe Firefly</Iptc4xmpExt:AISystemUsed>\n")));
+
+        Finding f = Single(Analyze(jpeg), FindingKinds.XmpAiSystem);
+
+        Assert.Equal("XMP metadata names the AI system used: Adobe Firefly.", f.Summary);
+        Assert.Equal("Adobe Firefly", f.ValueOf("value"));
+        Assert.Null(f.ValueOf("version"));
+    }
+
+    /// <summary>An XMP packet whose rdf:Description holds these IPTC extension elements and attributes.</summary>
+    private static string IptcExtPacket(string elements, string attributes = "")
+        => "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+        + $"<rdf:Description rdf:about=\"\" xmlns:Iptc4xmpExt=\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\"{attributes}>\n{elements}</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>";
 }

@@ -104,9 +104,9 @@ internal sealed class C2paExtractor : IEvidenceExtractor
             CborMap? claim = DecodeContent(context, store, claimBox, sink, budget) as CborMap;
             if (claim is not null)
             {
-                claimGenerator = claim["claim_generator"]?.AsText;
+                claimGenerator = Label(claim["claim_generator"]);
                 generatorInfo = GeneratorInfo(claim["claim_generator_info"]);
-                title = claim["dc:title"]?.AsText;
+                title = Label(claim["dc:title"]);
                 generator = generatorInfo ?? claimGenerator ?? generator;
             }
         }
@@ -193,10 +193,10 @@ internal sealed class C2paExtractor : IEvidenceExtractor
                 continue;
             }
 
-            string actionName = action["action"]?.AsText ?? "(no action name)";
+            string actionName = Label(action["action"]) ?? "(no action name)";
             string? sourceType = action["digitalSourceType"]?.AsText;
             string? agent = SoftwareAgent(action["softwareAgent"]);
-            string? description = action["description"]?.AsText;
+            string? description = Label(action["description"]);
             if (sourceType is not null)
             {
                 SourceTypeMeaning meaning = DigitalSourceTypes.Classify(sourceType);
@@ -365,8 +365,8 @@ internal sealed class C2paExtractor : IEvidenceExtractor
             return null;
         }
 
-        string? name = map["name"]?.AsText;
-        string? version = map["version"]?.AsText;
+        string? name = Label(map["name"]);
+        string? version = Label(map["version"]);
         if (name is null)
         {
             return null;
@@ -377,10 +377,61 @@ internal sealed class C2paExtractor : IEvidenceExtractor
 
     private static string? SoftwareAgent(CborNode? agent) => agent switch
     {
-        CborText text => text.Value,
-        CborMap map => map["name"]?.AsText is { } name ? (map["version"]?.AsText is { } version ? name + " " + version : name) : null,
+        CborText => Label(agent),
+        CborMap map => Label(map["name"]) is { } name ? (Label(map["version"]) is { } version ? name + " " + version : name) : null,
         _ => null,
     };
+
+    /// <summary>
+    /// Text for summaries and values: invalid UTF-8 is shown as <c>\xHH</c> and said so, never as U+FFFD (a
+    /// malformed finding from <see cref="ReportInvalidText"/> gives its offset).
+    /// </summary>
+    private static string? Label(CborNode? node) => node is CborText text ? (text.Escaped is null ? text.Value : text.Escaped + " (not valid UTF-8)") : null;
+
+    /// <summary>A malformed finding for each text string (up to 8 per box) whose bytes are not valid UTF-8, named by its map key.</summary>
+    private static void ReportInvalidText(AnalysisContext context, C2paStore store, JumbfBox superbox, int contentOffset, CborNode root, FindingSink sink, WorkBudget budget)
+    {
+        int reported = 0;
+        Stack<(CborNode Node, string Field)> pending = new();
+        pending.Push((root, "(top level)"));
+        while (pending.Count > 0 && reported < 8)
+        {
+            budget.Check();
+            (CborNode node, string field) = pending.Pop();
+            switch (node)
+            {
+                case CborText { Escaped: { } escaped } text:
+                    {
+                        reported++;
+                        int storeOffset = contentOffset + text.Offset;
+                        long offset = store.FileOffset(storeOffset);
+                        string problem = $"text of '{field}' in '{superbox.Label ?? "(unlabelled)"}' is not valid UTF-8 (invalid bytes shown as \\xHH): {escaped}";
+                        sink.Add(FindingKinds.C2paMalformed, FindingStrength.Malformed, $"C2PA store present but malformed at offset {offset}: {problem}.", context.At(store.Segment, offset), ("problem", problem), ("store_offset", storeOffset.ToString(CultureInfo.InvariantCulture)), ("field", field), ("text", escaped));
+                        break;
+                    }
+
+                case CborTagged tagged:
+                    pending.Push((tagged.Inner, field));
+                    break;
+                case CborArray array:
+                    for (int i = array.Items.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push((array.Items[i], field));
+                    }
+
+                    break;
+                case CborMap map:
+                    for (int i = map.Entries.Count - 1; i >= 0; i--)
+                    {
+                        KeyValuePair<CborNode, CborNode> entry = map.Entries[i];
+                        pending.Push((entry.Value, Label(entry.Key) ?? field));
+                        pending.Push((entry.Key, "(a map key)"));
+                    }
+
+                    break;
+            }
+        }
+    }
 
     /// <summary>Decodes the superbox's CBOR (or JSON) content box; malformed content becomes a finding and null.</summary>
     private static CborNode? DecodeContent(AnalysisContext context, C2paStore store, JumbfBox superbox, FindingSink sink, WorkBudget budget)
@@ -393,6 +444,10 @@ internal sealed class C2paExtractor : IEvidenceExtractor
             if (result.Root is null)
             {
                 Malformed(context, store, sink, cbor.PayloadOffset + result.ErrorOffset, $"'{superbox.Label}' holds {result.Error}");
+            }
+            else
+            {
+                ReportInvalidText(context, store, superbox, cbor.PayloadOffset, result.Root, sink, budget);
             }
 
             return result.Root;

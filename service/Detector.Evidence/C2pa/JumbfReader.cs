@@ -110,6 +110,7 @@ internal sealed class JumbfReader
             Bytes.TryU32BE(store, pos, out uint lbox);
             string type = Bytes.FourCc(store, pos + 4);
             long size;
+            string? declared = null;
             int header = 8;
             if (lbox == 1)
             {
@@ -122,6 +123,7 @@ internal sealed class JumbfReader
                 Bytes.TryU64BE(store, pos + 8, out ulong xl);
                 header = 16;
                 size = xl > long.MaxValue ? long.MaxValue : (long)xl;
+                declared = xl.ToString(CultureInfo.InvariantCulture);
             }
             else if (lbox == 0)
             {
@@ -140,7 +142,7 @@ internal sealed class JumbfReader
 
             if (size > left)
             {
-                Issues.Add(new JumbfIssue(pos, $"box '{type}' declares length {size.ToString(CultureInfo.InvariantCulture)}, past the end of its parent ({left} bytes left)"));
+                Issues.Add(new JumbfIssue(pos, $"box '{type}' declares length {declared ?? size.ToString(CultureInfo.InvariantCulture)}, past the end of its parent ({left} bytes left)"));
                 if (type != "jumb")
                 {
                     return boxes;

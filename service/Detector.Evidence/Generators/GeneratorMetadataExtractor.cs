@@ -128,7 +128,7 @@ internal sealed class GeneratorMetadataExtractor : IEvidenceExtractor
             return;
         }
 
-        if (data.TryGet("ExifIFD", TiffReader.TagUserComment, out TiffValue comment))
+        if (TryGetExifOrIfd0(data, TiffReader.TagUserComment, out TiffValue comment))
         {
             string? text = ExifText.UserComment(tiff.Slice(comment.Offset, comment.Length), data.LittleEndian, out string encoding);
             ReportExifText(context, sink, text, $"EXIF UserComment ({encoding})", block, comment, budget);
@@ -152,7 +152,7 @@ internal sealed class GeneratorMetadataExtractor : IEvidenceExtractor
             }
         }
 
-        if (data.TryGet("ExifIFD", TiffReader.TagMakerNote, out TiffValue makerNote) && makerNote.Length <= 16)
+        if (TryGetExifOrIfd0(data, TiffReader.TagMakerNote, out TiffValue makerNote) && makerNote.Length <= 16)
         {
             string scheme = Bytes.Utf8OrLatin1(tiff.Slice(makerNote.Offset, makerNote.Length)).TrimEnd('\0', ' ');
             if (scheme is "fooocus" or "a1111")
@@ -161,6 +161,13 @@ internal sealed class GeneratorMetadataExtractor : IEvidenceExtractor
             }
         }
     }
+
+    /// <summary>
+    /// An EXIF-IFD tag, or the same tag in IFD0: Fooocus fills a top-level Pillow <c>Image.Exif()</c>, which writes
+    /// UserComment and MakerNote into IFD0 with no EXIF sub-IFD.
+    /// </summary>
+    private static bool TryGetExifOrIfd0(TiffData data, ushort tag, out TiffValue value)
+        => data.TryGet("ExifIFD", tag, out value) || data.TryGet("IFD0", tag, out value);
 
     private static void ReportExifText(AnalysisContext context, FindingSink sink, string? text, string where, ExifBlock block, TiffValue value, WorkBudget budget)
     {

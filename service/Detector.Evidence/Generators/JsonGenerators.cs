@@ -246,7 +246,7 @@ internal static class JsonGenerators
         return new GeneratorTrace(version, !structured ? FindingStrength.SupportingHint : editing ? FindingStrength.ProofOfAiEditing : FindingStrength.ProofOfAiGeneration, values);
     }
 
-    /// <summary>InvokeAI 2.x "sd-metadata".</summary>
+    /// <summary>InvokeAI 2.x "sd-metadata": proof only with a prompt, seed or steps, like "invokeai_metadata".</summary>
     public static GeneratorTrace? InvokeAiLegacy(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -254,7 +254,10 @@ internal static class JsonGenerators
             return null;
         }
 
-        JsonElement image = root.TryGetProperty("image", out JsonElement i) && i.ValueKind == JsonValueKind.Object ? i : root;
+        // One "image" object, or for a grid an "images" array with one entry per seed (the first is reported).
+        JsonElement image = root.TryGetProperty("image", out JsonElement i) && i.ValueKind == JsonValueKind.Object ? i
+            : root.TryGetProperty("images", out JsonElement grid) && grid.ValueKind == JsonValueKind.Array && grid.GetArrayLength() > 0 && grid[0].ValueKind == JsonValueKind.Object ? grid[0]
+            : root;
         string? prompt = null;
         if (image.TryGetProperty("prompt", out JsonElement promptElement))
         {
@@ -265,14 +268,15 @@ internal static class JsonGenerators
         [
             ("generator", "InvokeAI (legacy sd-metadata)"),
             ("prompt", prompt),
-            ("model", Prop(root, "model_weights") ?? Prop(root, "model")),
+            ("model", Prop(root, "model_weights") ?? Prop(root, "model_id") ?? Prop(root, "model")),
             ("seed", Prop(image, "seed")),
             ("sampler", Prop(image, "sampler")),
             ("steps", Prop(image, "steps")),
             ("cfg", Prop(image, "cfg_scale")),
             ("mode", Prop(image, "type")),
         ];
-        return new GeneratorTrace("InvokeAI", FindingStrength.ProofOfAiGeneration, values);
+        bool structured = prompt is not null || Prop(image, "seed") is not null || Prop(image, "steps") is not null;
+        return new GeneratorTrace("InvokeAI", structured ? FindingStrength.ProofOfAiGeneration : FindingStrength.SupportingHint, values);
     }
 
     /// <summary>NovelAI: Software, Source, Description (prompt) and Comment (JSON parameters) text fields.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -104,6 +105,32 @@ internal static class Bytes
         {
             return Encoding.Latin1.GetString(data);
         }
+    }
+
+    /// <summary>UTF-8 text with each byte of an invalid sequence written as <c>\xHH</c>, so nothing is lost or replaced.</summary>
+    public static string Utf8Escaped(ReadOnlySpan<byte> data)
+    {
+        StringBuilder builder = new(data.Length + 16);
+        Span<char> utf16 = stackalloc char[2];
+        while (!data.IsEmpty)
+        {
+            OperationStatus status = Rune.DecodeFromUtf8(data, out Rune rune, out int consumed);
+            if (status == OperationStatus.Done)
+            {
+                builder.Append(utf16[..rune.EncodeToUtf16(utf16)]);
+            }
+            else
+            {
+                for (int i = 0; i < consumed; i++)
+                {
+                    builder.Append("\\x").Append(data[i].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
+            data = data[consumed..];
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>UTF-8 with replacement characters for invalid sequences.</summary>

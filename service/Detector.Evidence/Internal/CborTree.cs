@@ -1,6 +1,8 @@
 using System.Formats.Cbor;
 using System.Globalization;
 using System.Numerics;
+using System.Text;
+using System.Text.Unicode;
 
 namespace Detector.Evidence.Internal;
 
@@ -13,7 +15,12 @@ internal abstract record CborNode
     public string? AsText => (this as CborText)?.Value;
 }
 
-internal sealed record CborText(string Value) : CborNode;
+/// <summary>
+/// A text string. <see cref="Offset"/> is where the item starts in the decoded buffer (-1 when not decoded from CBOR).
+/// When its bytes were not valid UTF-8, <see cref="Value"/> has U+FFFD in their place (as a lax decoder gives) and
+/// <see cref="Escaped"/> shows them exactly, as <c>\xHH</c>; otherwise <see cref="Escaped"/> is null.
+/// </summary>
+internal sealed record CborText(string Value, int Offset = -1, string? Escaped = null) : CborNode;
 
 internal sealed record CborInteger(BigInteger Value) : CborNode
 {
@@ -104,9 +111,26 @@ internal static class CborTree
             case CborReaderState.NegativeInteger:
                 return new CborInteger(-BigInteger.One - reader.ReadCborNegativeIntegerRepresentation());
             case CborReaderState.TextString:
-                return new CborText(reader.ReadTextString());
+                {
+                    int start = totalLength - reader.BytesRemaining;
+                    return Text(reader.ReadDefiniteLengthTextStringBytes().Span, start);
+                }
+
             case CborReaderState.StartIndefiniteLengthTextString:
-                return new CborText(reader.ReadTextString());
+                {
+                    // Chunks are concatenated; their total is bounded by the bytes actually present.
+                    int start = totalLength - reader.BytesRemaining;
+                    reader.ReadStartIndefiniteLengthTextString();
+                    using MemoryStream chunks = new();
+                    while (reader.PeekState() != CborReaderState.EndIndefiniteLengthTextString)
+                    {
+                        budget.Check();
+                        chunks.Write(reader.ReadDefiniteLengthTextStringBytes().Span);
+                    }
+
+                    reader.ReadEndIndefiniteLengthTextString();
+                    return Text(chunks.GetBuffer().AsSpan(0, (int)chunks.Length), start);
+                }
             case CborReaderState.ByteString:
                 {
                     ReadOnlyMemory<byte> bytes = reader.ReadDefiniteLengthByteString();
@@ -171,6 +195,13 @@ internal static class CborTree
             default:
                 throw new CborContentException("unexpected CBOR state " + state);
         }
+    }
+
+    /// <summary>The lax reader would replace invalid UTF-8 silently; keep that value but mark it, with the exact bytes.</summary>
+    private static CborText Text(ReadOnlySpan<byte> utf8, int offset)
+    {
+        string value = Encoding.UTF8.GetString(utf8);
+        return Utf8.IsValid(utf8) ? new CborText(value, offset) : new CborText(value, offset, Bytes.Utf8Escaped(utf8));
     }
 
     private static void EnterContainer(int depth, int maxDepth)

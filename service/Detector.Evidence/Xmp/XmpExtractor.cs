@@ -8,7 +8,8 @@ using Detector.Evidence.Model;
 namespace Detector.Evidence.Xmp;
 
 /// <summary>
-/// XMP / IPTC: the IPTC digital source type in its three forms (attribute, element text, rdf:resource), AISystemUsed,
+/// XMP / IPTC: the IPTC digital source type in its three forms (attribute, element text, rdf:resource), AISystemUsed
+/// (with AISystemVersionUsed, one hint per packet), DigImageGUID,
 /// dcterms:provenance (a remote manifest URL, reported and never fetched) and xmp:CreatorTool. Parsed with an XmlReader
 /// that refuses DTDs, resolves nothing and caps the document size.
 /// </summary>
@@ -242,6 +243,7 @@ internal sealed class XmpExtractor : IEvidenceExtractor
         FindingLocation location = context.At(source.Segment, source.Offset);
         int maxDepth = context.Options.MaxStructureDepth * 2;
         int found = 0;
+        AiSystemFields aiSystem = new();
         try
         {
             using StringReader text = new(source.Text);
@@ -265,7 +267,7 @@ internal sealed class XmpExtractor : IEvidenceExtractor
                     for (int i = 0; i < reader.AttributeCount; i++)
                     {
                         reader.MoveToAttribute(i);
-                        found += Report(context, sink, location, reader.NamespaceURI, reader.LocalName, reader.Value, "attribute");
+                        found += Report(context, sink, location, reader.NamespaceURI, reader.LocalName, reader.Value, "attribute", aiSystem);
                     }
 
                     reader.MoveToElement();
@@ -281,12 +283,12 @@ internal sealed class XmpExtractor : IEvidenceExtractor
                 string? resource = reader.GetAttribute("resource", RdfNs);
                 if (resource is not null)
                 {
-                    found += Report(context, sink, location, ns, local, resource, "rdf:resource");
+                    found += Report(context, sink, location, ns, local, resource, "rdf:resource", aiSystem);
                 }
                 else if (!reader.IsEmptyElement)
                 {
                     string value = ReadText(reader, budget, context.Options.MaxValueLength);
-                    found += Report(context, sink, location, ns, local, value, "element");
+                    found += Report(context, sink, location, ns, local, value, "element", aiSystem);
                 }
             }
         }
@@ -296,6 +298,7 @@ internal sealed class XmpExtractor : IEvidenceExtractor
             Malformed(context, sink, source.Segment, source.Offset, $"XMP packet at offset {source.Offset} could not be fully read: {why} (line {ex.LineNumber}, position {ex.LinePosition}).");
         }
 
+        aiSystem.Report(sink, location);
         sink.Add(FindingKinds.XmpPacket, FindingStrength.NeutralFact, $"XMP packet ({source.Text.Length} characters) in {source.Segment}.", location, ("characters", source.Text.Length.ToString(CultureInfo.InvariantCulture)), ("relevant_fields", found.ToString(CultureInfo.InvariantCulture)));
     }
 
@@ -343,7 +346,7 @@ internal sealed class XmpExtractor : IEvidenceExtractor
         return builder.ToString();
     }
 
-    private static int Report(AnalysisContext context, FindingSink sink, FindingLocation location, string ns, string local, string value, string form)
+    private static int Report(AnalysisContext context, FindingSink sink, FindingLocation location, string ns, string local, string value, string form, AiSystemFields aiSystem)
     {
         if (!IsTarget(ns, local) || string.IsNullOrWhiteSpace(value))
         {
@@ -370,8 +373,10 @@ internal sealed class XmpExtractor : IEvidenceExtractor
                 }
 
             case "AISystemUsed":
+                aiSystem.System ??= (value, form);
+                return 1;
             case "AISystemVersionUsed":
-                sink.Add(FindingKinds.XmpAiSystem, FindingStrength.SupportingHint, $"XMP metadata names the AI system used: {value}.", location, ("field", "Iptc4xmpExt:" + local), ("value", value), ("form", form));
+                aiSystem.Version ??= (value, form);
                 return 1;
             case "DigImageGUID":
                 sink.Add(FindingKinds.XmpPacket, FindingStrength.NeutralFact, $"XMP image GUID {value} (Midjourney and others write one).", location, ("field", "Iptc4xmpExt:DigImageGUID"), ("value", value));
@@ -398,6 +403,30 @@ internal sealed class XmpExtractor : IEvidenceExtractor
 
             default:
                 return 0;
+        }
+    }
+
+    /// <summary>
+    /// AISystemUsed and AISystemVersionUsed of one packet: one declaration, so one hint (two would count twice in the
+    /// verdict), reported after the packet is read; the first value of each is kept.
+    /// </summary>
+    private sealed class AiSystemFields
+    {
+        public (string Value, string Form)? System { get; set; }
+
+        public (string Value, string Form)? Version { get; set; }
+
+        public void Report(FindingSink sink, FindingLocation location)
+        {
+            if (System is { } system)
+            {
+                string version = Version is { } v ? $" (version {v.Value})" : string.Empty;
+                sink.Add(FindingKinds.XmpAiSystem, FindingStrength.SupportingHint, $"XMP metadata names the AI system used: {system.Value}{version}.", location, ("field", "Iptc4xmpExt:AISystemUsed"), ("value", system.Value), ("version", Version?.Value), ("form", system.Form));
+            }
+            else if (Version is { } v)
+            {
+                sink.Add(FindingKinds.XmpAiSystem, FindingStrength.SupportingHint, $"XMP metadata gives the version of the AI system used, {v.Value}, without naming the system.", location, ("field", "Iptc4xmpExt:AISystemVersionUsed"), ("value", v.Value), ("form", v.Form));
+            }
         }
     }
 

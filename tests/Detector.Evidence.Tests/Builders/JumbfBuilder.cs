@@ -160,6 +160,75 @@ internal static class JumbfBuilder
         }));
     }
 
+    /// <summary>A COSE_Sign1 (tag 18) with the given serialized protected header and unprotected header map.</summary>
+    public static byte[] SignatureWith(byte[] protectedHeader, Action<CborWriter> writeUnprotected)
+        => Superbox("c2cs", "c2pa.signature", CborContent(w =>
+        {
+            w.WriteTag((CborTag)18);
+            w.WriteStartArray(4);
+            w.WriteByteString(protectedHeader);
+            writeUnprotected(w);
+            w.WriteNull();
+            w.WriteByteString(new byte[64]);
+            w.WriteEndArray();
+        }));
+
+    /// <summary>
+    /// Rewrites a sequence of boxes (recursing into superboxes) with every box header in the long form (LBox = 1 and an
+    /// 8-byte XLBox) and/or with LBox = 0 ("to the end of the enclosing data") on the last box of each level.
+    /// </summary>
+    public static byte[] Rewrite(byte[] boxes, bool longForm, bool zeroLast)
+    {
+        List<(string Type, byte[] Payload)> parsed = [];
+        int pos = 0;
+        while (pos < boxes.Length)
+        {
+            uint lbox = BinaryPrimitives.ReadUInt32BigEndian(boxes.AsSpan(pos));
+            string type = Encoding.ASCII.GetString(boxes, pos + 4, 4);
+            int header = lbox == 1 ? 16 : 8;
+            int size = lbox switch
+            {
+                0 => boxes.Length - pos,
+                1 => checked((int)BinaryPrimitives.ReadUInt64BigEndian(boxes.AsSpan(pos + 8))),
+                _ => (int)lbox,
+            };
+            byte[] payload = boxes[(pos + header)..(pos + size)];
+            parsed.Add((type, type == "jumb" ? Rewrite(payload, longForm, zeroLast) : payload));
+            pos += size;
+        }
+
+        List<byte> result = [];
+        for (int i = 0; i < parsed.Count; i++)
+        {
+            (string type, byte[] payload) = parsed[i];
+            if (zeroLast && i == parsed.Count - 1)
+            {
+                result.AddRange(BoxWithDeclaredLength(type, payload, 0));
+            }
+            else if (longForm)
+            {
+                result.AddRange(LongBox(type, payload, (ulong)(16 + payload.Length)));
+            }
+            else
+            {
+                result.AddRange(Box(type, payload));
+            }
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>A box in the long form: LBox = 1, TBox, then the 8-byte XLBox <paramref name="declared"/>.</summary>
+    public static byte[] LongBox(string type, byte[] payload, ulong declared)
+    {
+        byte[] box = new byte[16 + payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(box, 1);
+        Encoding.ASCII.GetBytes(type, box.AsSpan(4));
+        BinaryPrimitives.WriteUInt64BigEndian(box.AsSpan(8), declared);
+        payload.CopyTo(box, 16);
+        return box;
+    }
+
     public static byte[] Manifest(string label, string generator, bool v2, params byte[][] assertions)
         => Superbox("c2ma", label, Superbox("c2as", "c2pa.assertions", assertions), Claim(generator, v2), Signature());
 

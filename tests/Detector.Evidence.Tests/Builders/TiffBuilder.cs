@@ -22,6 +22,13 @@ internal sealed class TiffBuilder
         return this;
     }
 
+    /// <summary>An UNDEFINED (type 7) tag in IFD0, where Pillow's top-level <c>Image.Exif()</c> writes every tag.</summary>
+    public TiffBuilder Undefined(ushort tag, byte[] value)
+    {
+        _ifd0.Add((tag, 7, value));
+        return this;
+    }
+
     public TiffBuilder ExifUndefined(ushort tag, byte[] value)
     {
         _exif.Add((tag, 7, value));
