@@ -268,18 +268,7 @@ public class C2paExtractorTests
         header.WriteInt32(1);
         header.WriteInt64(-(1L << 40) - 1);
         header.WriteEndMap();
-        byte[] protectedHeader = header.Encode();
-        byte[] signature = JumbfBuilder.Superbox("c2cs", "c2pa.signature", JumbfBuilder.CborContent(w =>
-        {
-            w.WriteTag((CborTag)18);
-            w.WriteStartArray(4);
-            w.WriteByteString(protectedHeader);
-            w.WriteStartMap(0);
-            w.WriteEndMap();
-            w.WriteNull();
-            w.WriteByteString(new byte[64]);
-            w.WriteEndArray();
-        }));
+        byte[] signature = JumbfBuilder.SignatureWith(header.Encode());
         byte[] manifest = JumbfBuilder.Superbox(
             "c2ma",
             "m",
@@ -345,11 +334,7 @@ public class C2paExtractorTests
         header.WriteByteString(ca);
         header.WriteEndArray();
         header.WriteEndMap();
-        byte[] signature = JumbfBuilder.SignatureWith(header.Encode(), w =>
-        {
-            w.WriteStartMap(0);
-            w.WriteEndMap();
-        });
+        byte[] signature = JumbfBuilder.SignatureWith(header.Encode());
         byte[] png = PngBuilder.Small(b => b.Chunk("caBX", StoreWithSignature(signature)));
 
         EvidenceReport report = Analyze(png);
@@ -404,11 +389,7 @@ public class C2paExtractorTests
         header.WriteInt32(33);
         header.WriteByteString([0x30, 0x03, 0x02, 0x01, 0x00]);
         header.WriteEndMap();
-        byte[] signature = JumbfBuilder.SignatureWith(header.Encode(), w =>
-        {
-            w.WriteStartMap(0);
-            w.WriteEndMap();
-        });
+        byte[] signature = JumbfBuilder.SignatureWith(header.Encode());
         byte[] png = PngBuilder.Small(b => b.Chunk("caBX", StoreWithSignature(signature)));
 
         EvidenceReport report = Analyze(png);

@@ -146,21 +146,16 @@ internal static class JumbfBuilder
         header.WriteInt32(1);
         header.WriteInt32(alg);
         header.WriteEndMap();
-        byte[] protectedHeader = header.Encode();
-        return Superbox("c2cs", "c2pa.signature", CborContent(w =>
-        {
-            w.WriteTag((CborTag)18);
-            w.WriteStartArray(4);
-            w.WriteByteString(protectedHeader);
-            w.WriteStartMap(0);
-            w.WriteEndMap();
-            w.WriteNull();
-            w.WriteByteString(new byte[64]);
-            w.WriteEndArray();
-        }));
+        return SignatureWith(header.Encode());
     }
 
-    /// <summary>A COSE_Sign1 (tag 18) with the given serialized protected header and unprotected header map.</summary>
+    /// <summary>A COSE_Sign1 (tag 18) with this protected header (encoded) and an empty unprotected header.</summary>
+    public static byte[] SignatureWith(byte[] protectedHeader) => SignatureWith(protectedHeader, static w =>
+    {
+        w.WriteStartMap(0);
+        w.WriteEndMap();
+    });
+
     public static byte[] SignatureWith(byte[] protectedHeader, Action<CborWriter> writeUnprotected)
         => Superbox("c2cs", "c2pa.signature", CborContent(w =>
         {
