@@ -615,6 +615,42 @@ public class C2paExtractorTests
         Assert.Equal("Tool \uFFFD café", Single(report, FindingKinds.C2paManifest).ValueOf("claim_generator"));
     }
 
+    [Fact]
+    public void ManifestLabelNotValidUtf8_IsMalformedAtItsDescriptionBoxAndShownEscaped()
+    {
+        // The builder writes labels as UTF-8, so write a same-length ASCII placeholder and patch the bytes in afterwards.
+        byte[] placeholder = "urn:uuid:bad-QQ-1"u8.ToArray();
+        byte[] invalid = [.. "urn:uuid:bad-"u8.ToArray(), 0xFF, 0xFE, .. "-1"u8.ToArray()];
+        byte[] manifest = JumbfBuilder.Superbox(
+            "c2ma",
+            Encoding.ASCII.GetString(placeholder),
+            JumbfBuilder.Superbox("c2as", "c2pa.assertions", JumbfBuilder.Actions("c2pa.actions", ("c2pa.created", JumbfBuilder.TrainedAlgorithmicMedia, null))),
+            JumbfBuilder.Claim("Firefly"),
+            JumbfBuilder.Signature());
+        invalid.CopyTo(manifest, manifest.AsSpan().IndexOf(placeholder));
+        byte[] png = PngBuilder.Small(b => b.Chunk("caBX", JumbfBuilder.Store(manifest)));
+        int descriptionBox = png.AsSpan().IndexOf(invalid) - 17 - 8;   // jumd header, UUID and toggles come before the label
+        Assert.Equal("jumd"u8.ToArray(), png.AsSpan(descriptionBox + 4, 4).ToArray());
+
+        EvidenceReport report = Analyze(png);
+
+        Finding malformed = Single(report, FindingKinds.C2paMalformed);
+        Assert.Equal(FindingStrength.Malformed, malformed.Strength);
+        Assert.Equal(descriptionBox, malformed.Location.Offset);
+        Assert.Equal(@"urn:uuid:bad-\xFF\xFE-1", malformed.ValueOf("text"));
+        Assert.Equal($@"C2PA store present but malformed at offset {descriptionBox}: label of the description box (jumd) of superbox 'c2ma' is not valid UTF-8 (invalid bytes shown as \xHH): urn:uuid:bad-\xFF\xFE-1.", malformed.Summary);
+        const string label = @"urn:uuid:bad-\xFF\xFE-1 (not valid UTF-8)";
+        Finding m = Single(report, FindingKinds.C2paManifest);
+        Assert.Equal(label, m.ValueOf("manifest"));
+        Assert.EndsWith($" c2pa/{label}", m.Location.Segment, StringComparison.Ordinal);
+        Finding ai = Single(report, FindingKinds.C2paAiSourceType);
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, ai.Strength);
+        Assert.Equal(label, ai.ValueOf("manifest"));
+        Assert.DoesNotContain(report.Findings, f => f.Summary.Contains('\uFFFD', StringComparison.Ordinal) || (f.Location.Segment ?? string.Empty).Contains('\uFFFD', StringComparison.Ordinal) || f.Values.Any(v => v.Value.Contains('\uFFFD', StringComparison.Ordinal)));
+        Assert.DoesNotContain("\uFFFD", report.ComposeVerdict().Label, StringComparison.Ordinal);
+        AllExtractorsCompleted(report);
+    }
+
     private static byte[] StoreWithSignature(byte[] signature)
         => JumbfBuilder.Store(JumbfBuilder.Superbox(
             "c2ma",

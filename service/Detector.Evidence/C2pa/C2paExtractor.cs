@@ -28,7 +28,7 @@ internal sealed class C2paExtractor : IEvidenceExtractor
         List<JumbfBox> top = reader.Read(store.Data.Span);
         foreach (JumbfIssue issue in reader.Issues)
         {
-            Malformed(context, store, sink, issue.Offset, issue.Message);
+            Malformed(context, store, sink, issue.Offset, issue.Message, issue.Text);
         }
 
         if (top.Count == 0)
@@ -525,9 +525,10 @@ internal sealed class C2paExtractor : IEvidenceExtractor
         }
     }
 
-    private static void Malformed(AnalysisContext context, C2paStore store, FindingSink sink, int storeOffset, string message)
+    /// <summary>A malformed finding; <paramref name="text"/> is, for text that is not valid UTF-8, its exact bytes with the invalid ones as <c>\xHH</c>.</summary>
+    private static void Malformed(AnalysisContext context, C2paStore store, FindingSink sink, int storeOffset, string message, string? text = null)
     {
         long offset = store.FileOffset(storeOffset);
-        sink.Add(FindingKinds.C2paMalformed, FindingStrength.Malformed, $"C2PA store present but malformed at offset {offset}: {message}.", context.At(store.Segment, offset), ("problem", message), ("store_offset", storeOffset.ToString(CultureInfo.InvariantCulture)));
+        sink.Add(FindingKinds.C2paMalformed, FindingStrength.Malformed, $"C2PA store present but malformed at offset {offset}: {message}.", context.At(store.Segment, offset), ("problem", message), ("store_offset", storeOffset.ToString(CultureInfo.InvariantCulture)), ("text", text));
     }
 }

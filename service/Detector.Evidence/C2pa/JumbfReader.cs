@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Unicode;
 using Detector.Evidence.Internal;
 
 namespace Detector.Evidence.C2pa;
@@ -7,7 +8,10 @@ namespace Detector.Evidence.C2pa;
 /// <param name="Uuid">The 16-byte type UUID as hex.</param>
 /// <param name="UuidPrefix">The first four UUID bytes as ASCII ("c2pa", "c2ma"…), or hex when they are not printable.</param>
 /// <param name="IsC2paFamily">True when the last 12 bytes are the C2PA/JUMBF suffix 0011-0010-8000-00AA00389B71.</param>
-/// <param name="Label">The label, or null when the toggle says there is none.</param>
+/// <param name="Label">
+/// The label, or null when the toggle says there is none. Bytes that are not valid UTF-8 are shown as <c>\xHH</c> followed by
+/// "(not valid UTF-8)", never as U+FFFD (and the reader reports an issue with the exact bytes).
+/// </param>
 internal sealed record JumbfDescription(string Uuid, string UuidPrefix, bool IsC2paFamily, string? Label);
 
 /// <summary>One JUMBF box; offsets are into the store buffer.</summary>
@@ -60,8 +64,11 @@ internal sealed class JumbfBox
     }
 }
 
-/// <summary>A structural problem in a JUMBF store, with its offset in the store buffer.</summary>
-internal readonly record struct JumbfIssue(int Offset, string Message);
+/// <summary>A structural problem in a JUMBF store.</summary>
+/// <param name="Offset">Where it is, in the store buffer.</param>
+/// <param name="Message">What is wrong.</param>
+/// <param name="Text">For a label that is not valid UTF-8: its bytes with the invalid ones as <c>\xHH</c>.</param>
+internal readonly record struct JumbfIssue(int Offset, string Message, string? Text = null);
 
 /// <summary>
 /// Reads JUMBF boxes (ISO/IEC 19566-5): LBox/TBox headers, XLBox, superboxes with their description box. Every length is
@@ -222,15 +229,28 @@ internal sealed class JumbfReader
             if (nul < 0)
             {
                 Issues.Add(new JumbfIssue(offset, "description label is not NUL-terminated"));
-                label = Bytes.Utf8Lenient(payload[17..]);
             }
-            else
-            {
-                label = Bytes.Utf8Lenient(payload[17..nul]);
-            }
+
+            label = ReadLabel(payload[17..(nul < 0 ? payload.Length : nul)], offset, prefix);
         }
 
         return new JumbfDescription(FormatUuid(uuid), prefix, family, label);
+    }
+
+    /// <summary>
+    /// The label as text; bytes that are not valid UTF-8 are kept as <c>\xHH</c>, marked "(not valid UTF-8)" and reported
+    /// with the description box's offset, never replaced with U+FFFD.
+    /// </summary>
+    private string ReadLabel(ReadOnlySpan<byte> bytes, int offset, string uuidPrefix)
+    {
+        if (Utf8.IsValid(bytes))
+        {
+            return Bytes.Utf8Lenient(bytes);
+        }
+
+        string escaped = Bytes.Utf8Escaped(bytes);
+        Issues.Add(new JumbfIssue(offset, $"label of the description box (jumd) of superbox '{uuidPrefix}' is not valid UTF-8 (invalid bytes shown as \\xHH): {escaped}", escaped));
+        return escaped + " (not valid UTF-8)";
     }
 
     private static string FormatUuid(ReadOnlySpan<byte> uuid)
