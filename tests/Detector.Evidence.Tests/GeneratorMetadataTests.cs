@@ -340,6 +340,38 @@ public class GeneratorMetadataTests
         Assert.Equal("iTXt 'sd-metadata'", f.Location.Segment);
     }
 
+    [Theory]
+    [InlineData("\"init_mask\": \"outputs/mask-000042.png\"")]
+    [InlineData("\"mask_hash\": \"5e3e4b0b4d6e5a1f\"")]
+    public void Png_InvokeAiLegacySdMetadata_Img2ImgWithMask_IsProofOfAiEditing(string mask)
+    {
+        // InvokeAI 2.x writes an inpainting run as type "img2img" with the mask beside the init image.
+        string json = $$$"""{"model_weights": "stable-diffusion-1.5", "image": {"prompt": "a red door", "seed": 42, "steps": 30, "cfg_scale": 7.5, "sampler": "k_lms", "type": "img2img", "init_image_path": "outputs/init.png", {{{mask}}}, "strength": 0.75}}""";
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal(FindingStrength.ProofOfAiEditing, f.Strength);
+        Assert.Equal("PNG tEXt chunk 'sd-metadata' holds InvokeAI parameters for AI editing of an input image (model stable-diffusion-1.5, seed 42).", f.Summary);
+        Assert.Equal("img2img inpainting (AI repainted a masked region of an input image)", f.ValueOf("mode"));
+        Assert.Equal("a red door", f.ValueOf("prompt"));
+    }
+
+    [Theory]
+    [InlineData("\"init_mask\": \"\"")]
+    [InlineData("\"init_mask\": null")]
+    [InlineData("\"mask_hash\": \"\"")]
+    public void Png_InvokeAiLegacySdMetadata_Img2ImgWithEmptyMask_StaysGeneration(string mask)
+    {
+        string json = $$$"""{"model_weights": "sd-v1-4", "image": {"prompt": "an old bicycle", "seed": 42, "steps": 30, "type": "img2img", {{{mask}}}, "strength": 0.75}}""";
+        byte[] png = PngBuilder.Small(b => b.Text("sd-metadata", json));
+
+        Finding f = Single(Analyze(png), FindingKinds.GeneratorParameters);
+
+        Assert.Equal(FindingStrength.ProofOfAiGeneration, f.Strength);
+        Assert.Equal("img2img", f.ValueOf("mode"));
+    }
+
     [Fact]
     public void Png_InvokeAiMetadataAndSdMetadata_OnlyTheNewerIsReported()
     {

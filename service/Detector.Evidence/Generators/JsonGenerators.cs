@@ -246,7 +246,10 @@ internal static class JsonGenerators
         return new GeneratorTrace(version, !structured ? FindingStrength.SupportingHint : editing ? FindingStrength.ProofOfAiEditing : FindingStrength.ProofOfAiGeneration, values);
     }
 
-    /// <summary>InvokeAI 2.x "sd-metadata": proof only with a prompt, seed or steps, like "invokeai_metadata".</summary>
+    /// <summary>
+    /// InvokeAI 2.x "sd-metadata": proof only with a prompt, seed or steps, like "invokeai_metadata". An img2img run with an
+    /// inpainting mask (a non-empty <c>init_mask</c> or <c>mask_hash</c>) repainted part of an input image: editing.
+    /// </summary>
     public static GeneratorTrace? InvokeAiLegacy(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -264,6 +267,8 @@ internal static class JsonGenerators
             prompt = promptElement.ValueKind == JsonValueKind.Array && promptElement.GetArrayLength() > 0 && promptElement[0].ValueKind == JsonValueKind.Object ? Prop(promptElement[0], "prompt") : Scalar(promptElement);
         }
 
+        string? type = Prop(image, "type");
+        bool inpainting = type == "img2img" && (!string.IsNullOrWhiteSpace(Prop(image, "init_mask")) || !string.IsNullOrWhiteSpace(Prop(image, "mask_hash")));
         List<(string, string?)> values =
         [
             ("generator", "InvokeAI (legacy sd-metadata)"),
@@ -273,10 +278,10 @@ internal static class JsonGenerators
             ("sampler", Prop(image, "sampler")),
             ("steps", Prop(image, "steps")),
             ("cfg", Prop(image, "cfg_scale")),
-            ("mode", Prop(image, "type")),
+            ("mode", inpainting ? type + " inpainting (AI repainted a masked region of an input image)" : type),
         ];
         bool structured = prompt is not null || Prop(image, "seed") is not null || Prop(image, "steps") is not null;
-        return new GeneratorTrace("InvokeAI", structured ? FindingStrength.ProofOfAiGeneration : FindingStrength.SupportingHint, values);
+        return new GeneratorTrace("InvokeAI", !structured ? FindingStrength.SupportingHint : inpainting ? FindingStrength.ProofOfAiEditing : FindingStrength.ProofOfAiGeneration, values);
     }
 
     /// <summary>NovelAI: Software, Source, Description (prompt) and Comment (JSON parameters) text fields.</summary>
