@@ -386,7 +386,7 @@ internal sealed class C2paExtractor : IEvidenceExtractor
     /// Text for summaries and values: invalid UTF-8 is shown as <c>\xHH</c> and said so, never as U+FFFD (a
     /// malformed finding from <see cref="ReportInvalidText"/> gives its offset).
     /// </summary>
-    private static string? Label(CborNode? node) => node is CborText text ? (text.Escaped is null ? text.Value : text.Escaped + " (not valid UTF-8)") : null;
+    private static string? Label(CborNode? node) => node is CborText text ? (text.Escaped is null ? text.Value : Bytes.MarkedNotUtf8(text.Escaped)) : null;
 
     /// <summary>A malformed finding for each text string (up to 8 per box) whose bytes are not valid UTF-8, named by its map key.</summary>
     private static void ReportInvalidText(AnalysisContext context, C2paStore store, JumbfBox superbox, int contentOffset, CborNode root, FindingSink sink, WorkBudget budget)
@@ -405,7 +405,7 @@ internal sealed class C2paExtractor : IEvidenceExtractor
                         reported++;
                         int storeOffset = contentOffset + text.Offset;
                         long offset = store.FileOffset(storeOffset);
-                        string problem = $"text of '{field}' in '{superbox.Label ?? "(unlabelled)"}' is not valid UTF-8 (invalid bytes shown as \\xHH): {escaped}";
+                        string problem = Bytes.NotUtf8Problem($"text of '{field}' in '{superbox.Label ?? "(unlabelled)"}'", escaped);
                         sink.Add(FindingKinds.C2paMalformed, FindingStrength.Malformed, $"C2PA store present but malformed at offset {offset}: {problem}.", context.At(store.Segment, offset), ("problem", problem), ("store_offset", storeOffset.ToString(CultureInfo.InvariantCulture)), ("field", field), ("text", escaped));
                         break;
                     }

@@ -249,8 +249,8 @@ internal sealed class JumbfReader
         }
 
         string escaped = Bytes.Utf8Escaped(bytes);
-        Issues.Add(new JumbfIssue(offset, $"label of the description box (jumd) of superbox '{uuidPrefix}' is not valid UTF-8 (invalid bytes shown as \\xHH): {escaped}", escaped));
-        return escaped + " (not valid UTF-8)";
+        Issues.Add(new JumbfIssue(offset, Bytes.NotUtf8Problem($"label of the description box (jumd) of superbox '{uuidPrefix}'", escaped), escaped));
+        return Bytes.MarkedNotUtf8(escaped);
     }
 
     private static string FormatUuid(ReadOnlySpan<byte> uuid)

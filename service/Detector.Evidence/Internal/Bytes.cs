@@ -133,6 +133,12 @@ internal static class Bytes
         return builder.ToString();
     }
 
+    /// <summary>How text whose bytes are not valid UTF-8 is shown in summaries and values: escaped (<see cref="Utf8Escaped"/>) and said so.</summary>
+    public static string MarkedNotUtf8(string escaped) => escaped + " (not valid UTF-8)";
+
+    /// <summary>The problem text of a malformed finding for <paramref name="what"/>, whose bytes are not valid UTF-8.</summary>
+    public static string NotUtf8Problem(string what, string escaped) => $"{what} is not valid UTF-8 (invalid bytes shown as \\xHH): {escaped}";
+
     /// <summary>UTF-8 with replacement characters for invalid sequences.</summary>
     public static string Utf8Lenient(ReadOnlySpan<byte> data) => Encoding.UTF8.GetString(data);
 

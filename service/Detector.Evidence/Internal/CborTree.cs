@@ -1,7 +1,6 @@
 using System.Formats.Cbor;
 using System.Globalization;
 using System.Numerics;
-using System.Text;
 using System.Text.Unicode;
 
 namespace Detector.Evidence.Internal;
@@ -200,7 +199,7 @@ internal static class CborTree
     /// <summary>The lax reader would replace invalid UTF-8 silently; keep that value but mark it, with the exact bytes.</summary>
     private static CborText Text(ReadOnlySpan<byte> utf8, int offset)
     {
-        string value = Encoding.UTF8.GetString(utf8);
+        string value = Bytes.Utf8Lenient(utf8);
         return Utf8.IsValid(utf8) ? new CborText(value, offset) : new CborText(value, offset, Bytes.Utf8Escaped(utf8));
     }
 
