@@ -70,11 +70,7 @@ public sealed class ScoringEngine
             return;
         }
 
-        foreach (LoadedModel model in models)
-        {
-            EngineMetrics.Requests.WithLabels(model.Name, EngineMetrics.Outcome.Unavailable).Inc(images);
-        }
-
+        CountOutcome(models, EngineMetrics.Outcome.Unavailable, from: 0, images);
         throw refusal;
     }
 
@@ -222,11 +218,12 @@ public sealed class ScoringEngine
     private void CountLeft(IReadOnlyList<LoadedModel> models, Exception reason, DateTimeOffset? deadline, int from) =>
         CountOutcome(models, EngineMetrics.Outcome.ForLeaving(reason, deadline, _host.Time.GetUtcNow()), from);
 
-    private static void CountOutcome(IReadOnlyList<LoadedModel> models, string outcome, int from)
+    /// <summary>Counts <paramref name="images"/> with <paramref name="outcome"/> for each model from index <paramref name="from"/> on.</summary>
+    private static void CountOutcome(IReadOnlyList<LoadedModel> models, string outcome, int from, int images = 1)
     {
         for (int i = from; i < models.Count; i++)
         {
-            EngineMetrics.Requests.WithLabels(models[i].Name, outcome).Inc();
+            EngineMetrics.Requests.WithLabels(models[i].Name, outcome).Inc(images);
         }
     }
 
