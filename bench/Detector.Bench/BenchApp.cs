@@ -138,6 +138,7 @@ internal static class BenchApp
                 throw new ProviderMismatchException($"model {info.Name} runs on {info.ExecutionProvider}, not {required}.{why}");
             }
 
+            await using MetricsScraper? scraper = await MetricsScraper.StartAsync(settings.Port + 1, settings.ScrapeEvery);
             int? serverPid = server?.Pid ?? settings.ServerPid;
             log.WriteLine($"Model {info.Name}: {report.ServerModels[^1]}; server RSS {ProcStats.RssMiB(serverPid):F1} MiB");
             LoadRunner runner = new(client, images, settings, serverPid, prefix, log);
@@ -155,6 +156,12 @@ internal static class BenchApp
             foreach (EvidenceLevel level in settings.PairedEvidenceRounds > 0 ? settings.PairedEvidenceLevels : [])
             {
                 await RunPairedEvidenceAsync(settings, level, runner, report, log);
+            }
+
+            if (scraper is not null)
+            {
+                report.Notes.Add(prefix + scraper.Describe(settings.ScrapeEvery));
+                log.WriteLine(report.Notes[^1]);
             }
 
             return runner;

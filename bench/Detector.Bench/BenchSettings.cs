@@ -112,6 +112,9 @@ internal sealed record BenchSettings
     /// <summary>When set, the run stops (exit code 5) unless the server runs the model on this execution provider.</summary>
     public string? RequireProvider { get; init; }
 
+    /// <summary>How often the server's /metrics is read during the run, as a deployment's Prometheus does (zero: never).</summary>
+    public TimeSpan ScrapeEvery { get; init; } = TimeSpan.FromSeconds(15);
+
     public string Label { get; init; } = "run";
 
     public string? ResultsDirectory { get; init; }

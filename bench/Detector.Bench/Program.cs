@@ -39,11 +39,12 @@ Option<int> soakConcurrency = new("--soak-concurrency") { Description = "Concurr
 Option<string?> requireProvider = new("--require-provider") { Description = "Stop with exit code 5 unless the server runs the model on this provider, e.g. CUDAExecutionProvider." };
 Option<bool> skipEvidence = new("--skip-evidence") { Description = "Ask the server to skip the forensic evidence layer (ScoreOptions.skip_evidence)." };
 Option<string> evidence = new("--evidence") { Description = "ScoreOptions.evidence of every request: full, metadata or none ('' = unspecified: the server's Api:DefaultEvidence).", DefaultValueFactory = _ => "" };
+Option<double> scrapeEvery = new("--scrape-every") { Description = "Seconds between reads of the server's /metrics (port+1) during the run, as Prometheus would; the first read starts prometheus-net's adapters (0 = never).", DefaultValueFactory = _ => 15 };
 Option<string> label = new("--label") { Description = "Name of the run in the result file names.", DefaultValueFactory = _ => "run" };
 Option<string?> results = new("--results") { Description = "Folder for the CSV and markdown (default: bench/results)." };
 
 RootCommand root = new("Detector load benchmark: drives a running Detector.Server on 127.0.0.1 and measures the in-process ceilings in the same run.");
-foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, pairedIdle, pairedThroughput, pairedThroughputSlice, pairedEvidence, pairedEvidenceLevel, requireProvider, skipEvidence, evidence, label, results })
+foreach (Option option in new Option[] { port, startServer, serverPath, serverPid, serverSet, variant, model, manifests, shared, data, imageCount, synthetic, unary, batch, stream, openLoop, batchImages, streamWindow, duration, warmUp, maxRequests, deadline, ceilings, pipelineBatches, bareBatches, soak, soakConcurrency, pairedRounds, pairedPasses, pairedIdle, pairedThroughput, pairedThroughputSlice, pairedEvidence, pairedEvidenceLevel, requireProvider, skipEvidence, evidence, scrapeEvery, label, results })
 {
     root.Options.Add(option);
 }
@@ -94,6 +95,7 @@ root.SetAction(async (parsed, cancellationToken) =>
                 ? parsedLevel
                 : throw new FormatException($"--paired-evidence-level: '{level}' is not full or metadata"))],
             RequireProvider = parsed.GetValue(requireProvider),
+            ScrapeEvery = parsed.GetValue(scrapeEvery) == 0 ? TimeSpan.Zero : Seconds(parsed.GetValue(scrapeEvery), "--scrape-every", 1, 3600),
             Label = string.Concat(parsed.GetValue(label)!.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')),
             ResultsDirectory = parsed.GetValue(results),
             CommandLine = string.Join(' ', new[] { "Detector.Bench" }.Concat(args.Select(Shell))),

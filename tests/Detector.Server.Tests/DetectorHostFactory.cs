@@ -45,6 +45,9 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
     /// <summary>Where the gRPC endpoint listens once <see cref="StartKestrel"/> ran (real HTTP/2 on 127.0.0.1).</summary>
     public Uri? KestrelAddress { get; private set; }
 
+    /// <summary>Where the HTTP/1.1 endpoint (metrics) listens once <see cref="StartKestrel"/> ran.</summary>
+    public Uri? KestrelMetricsAddress { get; private set; }
+
     /// <summary>
     /// Serves through Kestrel on 127.0.0.1 instead of the in-memory TestServer, for behaviour that needs a real
     /// server, such as graceful shutdown with requests in flight. Call before anything else touches the factory.
@@ -52,11 +55,13 @@ public sealed class DetectorHostFactory : WebApplicationFactory<Program>
     public Uri StartKestrel()
     {
         int grpcPort = FreePort();
+        int httpPort = FreePort();
         _settings["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}";
-        _settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{FreePort()}";
+        _settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}";
         UseKestrel();
         StartServer();
         KestrelAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        KestrelMetricsAddress = new Uri($"http://127.0.0.1:{httpPort}/metrics");
         return KestrelAddress;
     }
 

@@ -24,6 +24,7 @@ internal static class ServerExtensions
 
     public static WebApplicationBuilder AddDetector(this WebApplicationBuilder builder)
     {
+        MetricsDefaults.Apply();
         builder.Services.AddDetectorEngine(builder.Configuration);
         builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName))
             .Validate(o => o.MaxMessageBytes > 0 && o.MaxBatchImages > 0 && o.MaxInFlightPerStream > 0 && o.MaxIdLength > 0 && o.MaxModelsPerRequest > 0, "Api limits must be > 0")
