@@ -391,6 +391,7 @@ internal sealed class Ceilings : IDisposable
                         ImageScore score = await engine.ScoreAsync(new ScoringRequest(n.ToString(System.Globalization.CultureInfo.InvariantCulture), image.Data, models, WorkPriority.Interactive, Evidence: Evidence), CancellationToken.None);
                         o.RecordServerTimings(new Api.V1.Timings
                         {
+                            WorkerWaitSeconds = score.Timings.WorkerWait.TotalSeconds,
                             DecodeSeconds = score.Timings.Decode.TotalSeconds,
                             PreprocessSeconds = score.Timings.Preprocess.TotalSeconds,
                             QueueSeconds = score.Timings.Queue.TotalSeconds,

@@ -125,7 +125,8 @@ internal sealed class Outcomes
         {
             _decode += timings.DecodeSeconds;
             _preprocess += timings.PreprocessSeconds;
-            _queue += timings.QueueSeconds;
+            // Waiting, for a decode worker or in the model's queue (the server reports them apart since 2026-11-29 10:00 UTC).
+            _queue += timings.WorkerWaitSeconds + timings.QueueSeconds;
             _inference += timings.InferenceSeconds;
             _evidence += timings.EvidenceSeconds;
             _timed++;

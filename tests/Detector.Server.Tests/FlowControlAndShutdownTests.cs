@@ -3,6 +3,8 @@ extern alias server;
 using Detector.Api.V1;
 using Detector.Engine.Batching;
 using Detector.Engine.Scoring;
+using Detector.Engine.Telemetry;
+using Detector.Imaging.Decoding;
 using Detector.Server.Api;
 using Detector.TestSupport;
 using Google.Protobuf;
@@ -122,12 +124,16 @@ public sealed class FlowControlAndShutdownTests
 
         public bool StopCompleted => _stopping?.IsCompleted ?? false;
 
-        public static async Task<StoppableHost> StartAsync(Dictionary<string, string?>? settings = null)
+        public static async Task<StoppableHost> StartAsync(Dictionary<string, string?>? settings = null, Action<TestModelFolder>? addModels = null, Action<IServiceCollection>? services = null)
         {
             FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
             settings ??= [];
             settings["Shutdown:DrainDelaySeconds"] = DrainDelay.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            StoppableHost host = new(new DetectorHostFactory(settings, services: s => s.AddSingleton<TimeProvider>(clock)), clock);
+            StoppableHost host = new(new DetectorHostFactory(settings, addModels, s =>
+            {
+                s.AddSingleton<TimeProvider>(clock);
+                services?.Invoke(s);
+            }), clock);
             await host.Factory.WaitUntilServingAsync(host._channel);
             return host;
         }
@@ -143,7 +149,27 @@ public sealed class FlowControlAndShutdownTests
         public async Task EndDrainDelayAsync()
         {
             Clock.Advance(DrainDelay);
-            await _stopping!.WaitAsync(TimeSpan.FromSeconds(30));
+            await WaitForStopAsync();
+        }
+
+        /// <summary>Ends the drain delay without waiting: the stop goes on to Kestrel's and the engine's own.</summary>
+        public void PassDrainDelay() => Clock.Advance(DrainDelay);
+
+        public Task WaitForStopAsync() => _stopping!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>Whether the gRPC listener still accepts connections (Kestrel closes it when its stop begins).</summary>
+        public async Task<bool> ListenerOpenAsync()
+        {
+            using System.Net.Sockets.TcpClient probe = new();
+            try
+            {
+                await probe.ConnectAsync(Factory.KestrelAddress!.Host, Factory.KestrelAddress.Port);
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -159,7 +185,8 @@ public sealed class FlowControlAndShutdownTests
         // The drain delay keeps the listener open after admission closed, so calls still on their way are refused by
         // the service (UNAVAILABLE) instead of meeting a closing connection (INTERNAL on the .NET client). Without it
         // this test failed in roughly one run of ten to twelve on two busy cores (counted by hand, not recorded): a whole connection's 100 calls ended INTERNAL.
-        await using StoppableHost server = await StoppableHost.StartAsync(new() { ["Batching:MaxDelayMilliseconds"] = "0" });
+        // The queue counts images from arrival: room for all 300, so that each is either accepted or refused by the stop.
+        await using StoppableHost server = await StoppableHost.StartAsync(new() { ["Batching:MaxDelayMilliseconds"] = "0", ["Batching:QueueCapacity"] = "512" });
         byte[] image = TestImages.Textured(256, 256, jpeg: true);
 
         Task<(StatusCode Code, string Detail)>[] calls = Enumerable.Range(0, 300).Select(i => CallAsync(server.Client, image, i)).ToArray();
@@ -173,6 +200,78 @@ public sealed class FlowControlAndShutdownTests
         Assert.True(server.Factory.Services.GetRequiredService<ModelHost>().IsDraining);
         Assert.False(server.StopCompleted);
         await server.EndDrainDelayAsync();
+    }
+
+    [Fact]
+    public async Task Stop_WithAcceptedImagesHeldInDecodeAndWaitingForAWorker_AnswersEachAfterTheStopBeganLosesNone()
+    {
+        // Arrange: one decode worker, held at a gate: the first image decodes (and stays there), the next ones wait for
+        // the worker. All of them are admitted, so all are accepted. The model's name is this test's own: the counters are
+        // process-wide.
+        const string Model = "drain-probe";
+        using GatedDecoder decoder = new();
+        await using StoppableHost server = await StoppableHost.StartAsync(
+            new() { ["WorkPool:Workers"] = "1" },
+            models => models.AddTinyModel(Model),
+            services => services.AddSingleton<IImageDecoder>(decoder));
+        ModelHost host = server.Factory.Services.GetRequiredService<ModelHost>();
+        ModelBatcher batcher = host.Models.Single().Batcher;
+        double successBefore = EngineMetrics.Requests.WithLabels(Model, EngineMetrics.Outcome.Success).Value;
+        byte[] image = TestImages.Textured(64, 64, jpeg: true);
+        const int Accepted = 5;
+        Task<(StatusCode Code, string Detail)>[] calls = [.. Enumerable.Range(0, Accepted).Select(i => CallAsync(server.Client, image, i))];
+        while (batcher.QueueDepth < Accepted)
+        {
+            await Task.Delay(10); // polling a sync point, not timing anything
+        }
+
+        Assert.True(await decoder.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Act: the whole stop: admission closes, the drain delay passes, Kestrel closes its listener and waits.
+        server.BeginStop();
+        (StatusCode lateCode, string lateDetail) = await CallAsync(server.Client, image, Accepted);
+        server.PassDrainDelay();
+        while (await server.ListenerOpenAsync())
+        {
+            await Task.Delay(10);
+        }
+
+        // Assert: the stop waits for the accepted images, which are all answered once the decoder is released.
+        Assert.Equal(StatusCode.Unavailable, lateCode);
+        Assert.Contains("shutting down", lateDetail, StringComparison.Ordinal);
+        Assert.False(server.StopCompleted);
+        Assert.DoesNotContain(calls, c => c.IsCompleted);
+        decoder.Release.Set();
+        (StatusCode Code, string Detail)[] outcomes = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(30));
+        await server.WaitForStopAsync();
+        Assert.All(outcomes, o => Assert.True(o.Code == StatusCode.OK, $"an accepted image was lost: {o.Code} {o.Detail}"));
+        Assert.Equal(successBefore + Accepted, EngineMetrics.Requests.WithLabels(Model, EngineMetrics.Outcome.Success).Value);
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    /// <summary>The real decoder behind a gate: the first decode signals and every decode waits until released.</summary>
+    private sealed class GatedDecoder : IImageDecoder, IDisposable
+    {
+        private readonly ImageSharpDecoder _inner = new(new ImagingOptions());
+
+        public SemaphoreSlim Entered { get; } = new(0);
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public ImageHeader Identify(ReadOnlyMemory<byte> data) => _inner.Identify(data);
+
+        public DecodedImage Decode(ReadOnlyMemory<byte> data)
+        {
+            Entered.Release();
+            Release.Wait();
+            return _inner.Decode(data);
+        }
+
+        public void Dispose()
+        {
+            Entered.Dispose();
+            Release.Dispose();
+        }
     }
 
     [Fact]

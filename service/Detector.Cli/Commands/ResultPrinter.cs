@@ -55,7 +55,7 @@ internal static class ResultPrinter
 
         if (result.Timings is { } t)
         {
-            console.MarkupLine(string.Format(inv, "  timings: decode {0:0.0} ms, preprocess {1:0.0} ms, queue {2:0.0} ms, inference {3:0.0} ms, evidence {4:0.0} ms, total {5:0.0} ms", t.DecodeSeconds * 1000, t.PreprocessSeconds * 1000, t.QueueSeconds * 1000, t.InferenceSeconds * 1000, t.EvidenceSeconds * 1000, t.TotalSeconds * 1000));
+            console.MarkupLine(string.Format(inv, "  timings: worker wait {6:0.0} ms, decode {0:0.0} ms, preprocess {1:0.0} ms, queue {2:0.0} ms, inference {3:0.0} ms, evidence {4:0.0} ms, total {5:0.0} ms", t.DecodeSeconds * 1000, t.PreprocessSeconds * 1000, t.QueueSeconds * 1000, t.InferenceSeconds * 1000, t.EvidenceSeconds * 1000, t.TotalSeconds * 1000, t.WorkerWaitSeconds * 1000));
         }
 
         console.WriteLine();

@@ -9,9 +9,23 @@ public sealed class QueueFullException(string model, int capacity, TimeSpan retr
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
-/// <summary>The service is stopping and accepts no new work.</summary>
-public sealed class ServiceStoppingException()
-    : Exception("the service is shutting down and accepts no new images");
+/// <summary>The service is stopping: it accepts no new work, or (<see cref="BeforeScored"/>) a hard stop came before an accepted image ran.</summary>
+public sealed class ServiceStoppingException : Exception
+{
+    public ServiceStoppingException()
+        : base("the service is shutting down and accepts no new images")
+    {
+    }
+
+    private ServiceStoppingException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>An accepted image that a stop did not wait for (the shutdown timeout ran out before its batch).</summary>
+    public static ServiceStoppingException BeforeScored() =>
+        new("the service stopped before this image was scored (its shutdown timeout ran out); send it again");
+}
 
 /// <summary>The request's deadline passed before its image reached the model.</summary>
 public sealed class DeadlineExceededException : Exception

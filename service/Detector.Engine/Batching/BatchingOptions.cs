@@ -5,7 +5,10 @@ public sealed class BatchingOptions
 {
     public const string SectionName = "Batching";
 
-    /// <summary>Images that may wait per model before admission fails with RESOURCE_EXHAUSTED. Default 256.</summary>
+    /// <summary>
+    /// Images admitted per model and not yet in a running batch (waiting for a decode worker, decoding, or queued) before
+    /// admission fails with RESOURCE_EXHAUSTED, on arrival. Default 256.
+    /// </summary>
     public int QueueCapacity { get; set; } = 256;
 
     /// <summary>

@@ -10,15 +10,17 @@ namespace Detector.Engine.Batching;
 /// <summary>
 /// Turns concurrent single-image requests for one model into batches (a dynamic batcher in the manner of Triton's).
 /// <list type="bullet">
-/// <item>The queue is bounded in images: admission past <see cref="ModelBatchingSettings.QueueCapacity"/> fails at once with
-/// <see cref="QueueFullException"/>, so overload is refused instead of queued forever.</item>
+/// <item>The queue is bounded in images, counted from admission: an image takes its place with <see cref="Admit"/> when it
+/// arrives, before it waits for a decode worker, and keeps it until its batch runs. Admission past
+/// <see cref="ModelBatchingSettings.QueueCapacity"/> fails at once with <see cref="QueueFullException"/>, so overload is
+/// refused on arrival instead of queued forever or decoded only to be refused.</item>
 /// <item>A batch runs as soon as it is full; otherwise, when a burst is arriving or another instance is busy, it is topped up
 /// until the oldest image has waited <see cref="ModelBatchingSettings.MaxDelay"/>. A lone image reaching an idle model runs at once.</item>
 /// <item>Cancelled and expired requests leave the queue when that happens (not when a batch forms) and never reach the model;
 /// a batch whose images were all abandoned is not run.</item>
 /// <item>Interactive images go first, but bulk keeps a quarter of each batch (or every fourth single-image batch).</item>
 /// </list>
-/// Owns every tensor handed to <see cref="EnqueueAsync"/> and returns it to <see cref="ArrayPool{T}.Shared"/>.
+/// Owns every tensor handed to <c>EnqueueAsync</c> and returns it to <see cref="ArrayPool{T}.Shared"/>.
 /// </summary>
 public sealed class ModelBatcher : IAsyncDisposable
 {
@@ -40,12 +42,18 @@ public sealed class ModelBatcher : IAsyncDisposable
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Task[] _instances;
+    private readonly Prometheus.Gauge.Child _depthGauge;
 
+    // Images admitted and not yet in a running batch (waiting for a worker, decoding, or queued): the bounded count.
+    private int _held;
+
+    // Of those, images in the lanes: what the instances look at.
     private int _queued;
     private int _inFlight;
     private int _busyInstances;
     private int _bulkSkipped;
     private volatile bool _stopping;
+    private volatile bool _closed;
     private volatile bool _toppingUp;
     private double _secondsPerImage = 0.01;
 
@@ -56,6 +64,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         _settings = settings;
         _time = time;
         _logger = logger;
+        _depthGauge = EngineMetrics.QueueDepth.WithLabels(model);
         _instances = new Task[settings.Instances];
         for (int i = 0; i < _instances.Length; i++)
         {
@@ -65,8 +74,8 @@ public sealed class ModelBatcher : IAsyncDisposable
 
     public ModelBatchingSettings Settings => _settings;
 
-    /// <summary>Images waiting (not yet in a running batch).</summary>
-    public int QueueDepth => Volatile.Read(ref _queued);
+    /// <summary>Images admitted and not yet in a running batch: waiting for a decode worker, decoding, or queued.</summary>
+    public int QueueDepth => Volatile.Read(ref _held);
 
     /// <summary>A forming batch is waiting for more images, its max-delay timer armed (a sync point for tests on fake time).</summary>
     internal bool IsWaitingToTopUp => _toppingUp;
@@ -75,33 +84,76 @@ public sealed class ModelBatcher : IAsyncDisposable
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>
-    /// Queues one preprocessed tensor. Throws at once when the queue is full (<see cref="QueueFullException"/>),
-    /// when stopping (<see cref="ServiceStoppingException"/>) or when already cancelled or expired. The returned task fails with
-    /// <see cref="OperationCanceledException"/> or <see cref="DeadlineExceededException"/> if the image is abandoned while it waits.
+    /// Takes a place in the queue for an image that has just arrived, before it is decoded. Throws at once when the queue
+    /// is full (<see cref="QueueFullException"/>) or when stopping (<see cref="ServiceStoppingException"/>), each counted.
+    /// The place is kept until the image's batch runs: pass the admission to <see cref="EnqueueAsync(Admission, float[], int, int, int, WorkPriority, DateTimeOffset?, CancellationToken)"/>,
+    /// or release it when the image goes no further. An admitted image is answered even if a drain starts meanwhile.
     /// </summary>
-    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    public Admission Admit()
     {
-        ArgumentNullException.ThrowIfNull(tensor);
-        if (Interlocked.Increment(ref _queued) > _settings.QueueCapacity)
+        if (Interlocked.Increment(ref _held) > _settings.QueueCapacity)
         {
-            Interlocked.Decrement(ref _queued);
-            ArrayPool<float>.Shared.Return(tensor);
+            Leave();
             EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Rejected).Inc();
             throw new QueueFullException(_model, _settings.QueueCapacity, RetryAfter());
         }
 
-        // Checked after counting the image, so that a drain that saw an empty queue cannot miss it (see RunInstanceAsync).
+        // Checked after counting the image, so that a drain that saw nothing held cannot miss it (see RunInstanceAsync).
         if (_stopping)
         {
-            Interlocked.Decrement(ref _queued);
-            ArrayPool<float>.Shared.Return(tensor);
+            Leave();
             EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Unavailable).Inc();
             throw new ServiceStoppingException();
         }
 
+        _depthGauge.Inc();
+        return new Admission(this);
+    }
+
+    /// <summary>Admits and queues one preprocessed tensor (see <see cref="Admit"/>); the tensor is returned to the pool if refused.</summary>
+    public Task<BatchResult> EnqueueAsync(float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        Admission admission;
+        try
+        {
+            admission = Admit();
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(tensor);
+            throw;
+        }
+
+        return EnqueueAsync(admission, tensor, tensorLength, height, width, priority, deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the preprocessed tensor of an admitted image. Throws at once when already cancelled or expired, or when the
+    /// batcher was disposed (a stop that could not wait). The returned task fails with
+    /// <see cref="OperationCanceledException"/> or <see cref="DeadlineExceededException"/> if the image is abandoned while it waits.
+    /// </summary>
+    public Task<BatchResult> EnqueueAsync(Admission admission, float[] tensor, int tensorLength, int height, int width, WorkPriority priority, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admission);
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (admission.Owner != this || !admission.TryUse())
+        {
+            ArrayPool<float>.Shared.Return(tensor);
+            throw new InvalidOperationException("the admission belongs to another model or was already used or released");
+        }
+
+        if (_closed)
+        {
+            LeaveAdmitted();
+            ArrayPool<float>.Shared.Return(tensor);
+            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Unavailable).Inc();
+            throw ServiceStoppingException.BeforeScored();
+        }
+
         if (cancellationToken.IsCancellationRequested || (deadline is { } d && d <= _time.GetUtcNow()))
         {
-            Interlocked.Decrement(ref _queued);
+            LeaveAdmitted();
             ArrayPool<float>.Shared.Return(tensor);
             EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.ForAbandoned(deadline, _time.GetUtcNow())).Inc();
             cancellationToken.ThrowIfCancellationRequested();
@@ -109,15 +161,31 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
+        Interlocked.Increment(ref _queued);
         item.Arm(deadline, cancellationToken);
         lock (_gate)
         {
             (priority == WorkPriority.Interactive ? _interactive : _bulk).Enqueue(item);
         }
 
-        EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
         Ring();
         return item.Completion.Task;
+    }
+
+    /// <summary>An admitted image leaves without having been queued, or leaves the queue: its place is free.</summary>
+    private void LeaveAdmitted()
+    {
+        _depthGauge.Dec();
+        Leave();
+    }
+
+    private void Leave()
+    {
+        Interlocked.Decrement(ref _held);
+        if (_stopping)
+        {
+            Ring(); // a drain waits for the last held image
+        }
     }
 
     /// <summary>Runs each warm-up batch size once with zero tensors, so the first real request does not pay for it.</summary>
@@ -151,6 +219,7 @@ public sealed class ModelBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
+        _closed = true;
         await _shutdown.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -166,7 +235,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         {
             foreach (BatchItem item in _interactive.Concat(_bulk))
             {
-                item.Abandon(new ServiceStoppingException());
+                item.Abandon(ServiceStoppingException.BeforeScored());
             }
 
             _interactive.Clear();
@@ -193,7 +262,8 @@ public sealed class ModelBatcher : IAsyncDisposable
             TakeInto(batch, _settings.MaxBatchSize);
             if (batch.Count == 0)
             {
-                if (_stopping && Volatile.Read(ref _queued) == 0)
+                // Admitted images still decoding will be queued: a drain waits for them too.
+                if (_stopping && Volatile.Read(ref _held) == 0)
                 {
                     Ring(); // wake the other instances so that they see the drain too
                     return;
@@ -285,8 +355,6 @@ public sealed class ModelBatcher : IAsyncDisposable
                 _bulkSkipped = takenBulk > 0 ? 0 : _bulkSkipped + 1;
             }
         }
-
-        EngineMetrics.QueueDepth.WithLabels(_model).Set(QueueDepth);
     }
 
     private int Take(Queue<BatchItem> lane, List<BatchItem> batch, int count)
@@ -298,6 +366,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             if (item.TryReserve())
             {
                 Interlocked.Decrement(ref _queued);
+                LeaveAdmitted();
                 batch.Add(item);
                 taken++;
             }
@@ -527,7 +596,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             {
                 // Still counted in the queue: free its place now; the lane keeps a ghost that Take skips.
                 Interlocked.Decrement(ref _owner._queued);
-                EngineMetrics.QueueDepth.WithLabels(_owner._model).Set(_owner.QueueDepth);
+                _owner.LeaveAdmitted();
                 ReleaseTensor();
             }
 
@@ -561,5 +630,34 @@ public sealed class ModelBatcher : IAsyncDisposable
             _cancellation.Dispose();
             _deadlineTimer?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// An admitted image's place in the queue (<see cref="Admit"/>), from its arrival until its batch runs. Used once by
+    /// <see cref="EnqueueAsync(Admission, float[], int, int, int, WorkPriority, DateTimeOffset?, CancellationToken)"/>;
+    /// <see cref="Release"/> (or disposing) frees it when the image goes no further, and does nothing once it was used.
+    /// </summary>
+    public sealed class Admission : IDisposable
+    {
+        private const int Open = 0;
+        private const int Used = 1;
+        private const int Released = 2;
+        private int _state;
+
+        internal Admission(ModelBatcher owner) => Owner = owner;
+
+        internal ModelBatcher Owner { get; }
+
+        internal bool TryUse() => Interlocked.CompareExchange(ref _state, Used, Open) == Open;
+
+        public void Release()
+        {
+            if (Interlocked.CompareExchange(ref _state, Released, Open) == Open)
+            {
+                Owner.LeaveAdmitted();
+            }
+        }
+
+        public void Dispose() => Release();
     }
 }

@@ -32,6 +32,7 @@ public sealed class CpuWorkPool : IDisposable
     public async Task<T> RunAsync<TState, T>(Func<TState, T> work, TState state, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _waiting);
+        Telemetry.EngineMetrics.WorkerWaiting.Inc();
         try
         {
             await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -39,6 +40,7 @@ public sealed class CpuWorkPool : IDisposable
         finally
         {
             Interlocked.Decrement(ref _waiting);
+            Telemetry.EngineMetrics.WorkerWaiting.Dec();
         }
 
         try

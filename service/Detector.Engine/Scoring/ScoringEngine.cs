@@ -14,9 +14,10 @@ using Detector.Imaging.Preprocessing;
 namespace Detector.Engine.Scoring;
 
 /// <summary>
-/// The scoring flow for one image: validate the model names, hash, then in one worker-pool slot decode once, preprocess per
-/// model straight into a pooled tensor, queue each tensor on its model's batcher and run the evidence layer on the same
-/// pixels while the models work; then compose the verdict from findings and scores.
+/// The scoring flow for one image: validate the model names, take a place in each model's queue (refused at once when
+/// full), hash, then in one worker-pool slot decode once, preprocess per model straight into a pooled tensor, queue each
+/// tensor on its model's batcher and run the evidence layer on the same pixels while the models work; then compose the
+/// verdict from findings and scores.
 /// Knows nothing about gRPC: failures are typed exceptions (<see cref="ImageRejectedException"/>, <see cref="UnknownModelException"/>,
 /// <see cref="QueueFullException"/>, <see cref="DeadlineExceededException"/>, <see cref="ServiceStoppingException"/>, <see cref="EngineNotReadyException"/>).
 /// </summary>
@@ -86,17 +87,20 @@ public sealed class ScoringEngine
             throw DeadlineExceededException.OnArrival();
         }
 
-        string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
+        // The queue is bounded from arrival: an image takes its place in every model's queue before it waits for a worker
+        // and is decoded, so that overload is refused at once, not after a decode whose result no model would take.
+        ModelBatcher.Admission[] admissions = AdmitAll(models, request.Deadline);
 
         // One worker slot covers decode, preprocessing for every model, queueing and the evidence layer, so a decoded
         // image never waits for a second slot behind other images' decodes (holding its pixels, its cache lines gone).
-        // If one model refuses the image (queue full), the others must not spend inference on it.
+        // If one model refuses the image, the others must not spend inference on it.
         using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Prepared prepared;
         StrongBox<bool> started = new();
         try
         {
-            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), cancellationToken).ConfigureAwait(false);
+            string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
+            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Admissions, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Admissions: admissions, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), cancellationToken).ConfigureAwait(false);
         }
         catch (ImageRejectedException ex)
         {
@@ -118,6 +122,15 @@ public sealed class ScoringEngine
         {
             await abandon.CancelAsync().ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            // Places in the queues of models the image never reached (invalid, cancelled, refused by another model) are
+            // freed here; a queued image's place is its batcher's until its batch runs.
+            foreach (ModelBatcher.Admission admission in admissions)
+            {
+                admission.Release();
+            }
         }
 
         try
@@ -148,22 +161,61 @@ public sealed class ScoringEngine
         TimeSpan total = Stopwatch.GetElapsedTime(start);
         EngineMetrics.EndToEnd.Observe(total.TotalSeconds);
         EvidenceVerdict verdict = VerdictComposer.Compose(prepared.Evidence?.Findings, scores.Select((s, i) => ToEvidenceScore(s, models[i].Manifest.Caution)).ToArray());
-        StageTimings timings = new(prepared.Decode, prepared.Preprocess, queue, inference, prepared.EvidenceTime, total);
+        StageTimings timings = new(prepared.WorkerWait, prepared.Decode, prepared.Preprocess, queue, inference, prepared.EvidenceTime, total);
         return new ImageScore(request.Id, prepared.Facts, scores, verdict, prepared.Evidence, timings);
     }
 
     /// <summary>What one worker slot produced for one image: its facts, its queued inferences, its evidence.</summary>
-    private sealed record Prepared(ImageFacts Facts, Task<BatchResult>[] Pending, EvidenceReport? Evidence, TimeSpan Decode, TimeSpan Preprocess, TimeSpan EvidenceTime);
+    private sealed record Prepared(ImageFacts Facts, Task<BatchResult>[] Pending, EvidenceReport? Evidence, TimeSpan WorkerWait, TimeSpan Decode, TimeSpan Preprocess, TimeSpan EvidenceTime);
 
     /// <summary>
-    /// Runs on a worker: decode, preprocess into a pooled tensor and queue it for each model, then the evidence layer on
-    /// the same pixels while the models work. Decode time counts from <paramref name="queuedAt"/>, the wait for the slot included.
+    /// Takes the image's place in every model's queue, or none: when one model refuses (queue full, stopping, counted
+    /// by its batcher), the places already taken are freed and the other models count the image as leaving for that reason.
     /// </summary>
-    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, long queuedAt, CancellationToken abandon, StrongBox<bool> started)
+    private ModelBatcher.Admission[] AdmitAll(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline)
+    {
+        ModelBatcher.Admission[] admissions = new ModelBatcher.Admission[models.Count];
+        for (int i = 0; i < models.Count; i++)
+        {
+            try
+            {
+                admissions[i] = models[i].Batcher.Admit();
+            }
+            catch (Exception ex)
+            {
+                string outcome = EngineMetrics.Outcome.ForLeaving(ex, deadline, _host.Time.GetUtcNow());
+                for (int j = 0; j < models.Count; j++)
+                {
+                    if (j < i)
+                    {
+                        admissions[j].Release();
+                    }
+
+                    if (j != i)
+                    {
+                        EngineMetrics.Requests.WithLabels(models[j].Name, outcome).Inc();
+                    }
+                }
+
+                throw;
+            }
+        }
+
+        return admissions;
+    }
+
+    /// <summary>
+    /// Runs on a worker: decode, preprocess into a pooled tensor and queue it for each model (in the places admitted on
+    /// arrival), then the evidence layer on the same pixels while the models work.
+    /// </summary>
+    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, ModelBatcher.Admission[] admissions, long queuedAt, CancellationToken abandon, StrongBox<bool> started)
     {
         started.Value = true;
+        long decodeStart = Stopwatch.GetTimestamp();
+        TimeSpan workerWait = Stopwatch.GetElapsedTime(queuedAt, decodeStart);
+        EngineMetrics.WorkerWait.Observe(workerWait.TotalSeconds);
         DecodedImage image = _decoder.Decode(request.Data);
-        TimeSpan decode = Stopwatch.GetElapsedTime(queuedAt);
+        TimeSpan decode = Stopwatch.GetElapsedTime(decodeStart);
         EngineMetrics.Decode.Observe(decode.TotalSeconds);
         using (image)
         {
@@ -185,7 +237,7 @@ public sealed class ScoringEngine
                 EngineMetrics.Preprocess.Observe(took.TotalSeconds);
                 try
                 {
-                    pending[i] = models[i].Batcher.EnqueueAsync(tensor, length, height, width, request.Priority, request.Deadline, abandon);
+                    pending[i] = models[i].Batcher.EnqueueAsync(admissions[i], tensor, length, height, width, request.Priority, request.Deadline, abandon);
                 }
                 catch (Exception ex)
                 {
@@ -208,7 +260,7 @@ public sealed class ScoringEngine
                 EngineMetrics.Evidence.Observe(evidenceTime.TotalSeconds);
             }
 
-            return new Prepared(facts, pending, evidence, decode, preprocess, evidenceTime);
+            return new Prepared(facts, pending, evidence, workerWait, decode, preprocess, evidenceTime);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed record ImageFacts(string Sha256, string Format, int Width, int Hei
 public sealed record ModelScoreResult(string Model, string Version, ModelTask Task, float Score, float Threshold, bool Positive, float[] Raw, string ModelSha256);
 
 /// <summary>Seconds spent in each stage for one image (queue and inference: the slowest model; evidence runs beside them).</summary>
-public sealed record StageTimings(TimeSpan Decode, TimeSpan Preprocess, TimeSpan Queue, TimeSpan Inference, TimeSpan Evidence, TimeSpan Total);
+public sealed record StageTimings(TimeSpan WorkerWait, TimeSpan Decode, TimeSpan Preprocess, TimeSpan Queue, TimeSpan Inference, TimeSpan Evidence, TimeSpan Total);
 
 /// <summary>Everything the engine knows about one scored image. <see cref="Evidence"/> is null when the request switched it off.</summary>
 public sealed record ImageScore(string Id, ImageFacts Facts, IReadOnlyList<ModelScoreResult> Scores, EvidenceVerdict Verdict, EvidenceReport? Evidence, StageTimings Timings);

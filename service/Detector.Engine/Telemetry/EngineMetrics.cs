@@ -7,7 +7,8 @@ namespace Detector.Engine.Telemetry;
 /// <summary>
 /// Prometheus metrics of the engine, named in the spirit of Triton's (per model, few label values).
 /// Average batch size = rate(detector_images_inferred_total) / rate(detector_batches_total).
-/// detector_queue_depth is the autoscaling signal.
+/// detector_queue_depth (images admitted and not yet in a running batch, whether they wait for a decode worker or for
+/// their model) is the autoscaling signal.
 /// </summary>
 public static class EngineMetrics
 {
@@ -51,10 +52,16 @@ public static class EngineMetrics
         "detector_batches_total", "Batches executed.", "model");
 
     public static readonly Gauge QueueDepth = Metrics.CreateGauge(
-        "detector_queue_depth", "Images waiting in the model's queue.", "model");
+        "detector_queue_depth", "Images admitted for the model and not yet in a running batch (waiting for a decode worker, decoding, or queued); bounded by its queue capacity.", "model");
+
+    public static readonly Gauge WorkerWaiting = Metrics.CreateGauge(
+        "detector_worker_waiting", "Images waiting for a decode worker (all models).");
+
+    public static readonly Histogram WorkerWait = Metrics.CreateHistogram(
+        "detector_worker_wait_seconds", "Time an image waited for a decode worker.", new HistogramConfiguration { Buckets = SecondsBuckets });
 
     public static readonly Histogram QueueWait = Metrics.CreateHistogram(
-        "detector_queue_wait_seconds", "Time an image waited in the model's queue.", new HistogramConfiguration { LabelNames = ["model"], Buckets = SecondsBuckets });
+        "detector_queue_wait_seconds", "Time a decoded image waited in the model's queue for its batch.", new HistogramConfiguration { LabelNames = ["model"], Buckets = SecondsBuckets });
 
     public static readonly Histogram Inference = Metrics.CreateHistogram(
         "detector_inference_seconds", "ONNX Runtime time per batch.", new HistogramConfiguration { LabelNames = ["model"], Buckets = SecondsBuckets });

@@ -39,6 +39,7 @@ internal static class ResultMapper
             },
             Timings = new Timings
             {
+                WorkerWaitSeconds = score.Timings.WorkerWait.TotalSeconds,
                 DecodeSeconds = score.Timings.Decode.TotalSeconds,
                 PreprocessSeconds = score.Timings.Preprocess.TotalSeconds,
                 QueueSeconds = score.Timings.Queue.TotalSeconds,

@@ -258,6 +258,90 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task Admit_PlacesHeldByImagesStillDecoding_CountAgainstTheQueueSoTheNextIsRefusedAtOnce()
+    {
+        await using ModelBatcher batcher = CreateBatcher(capacity: 2);
+        using ModelBatcher.Admission decodingA = batcher.Admit();
+        using ModelBatcher.Admission decodingB = batcher.Admit();
+
+        Assert.Equal(2, batcher.QueueDepth);
+        Assert.Throws<QueueFullException>(() => { _ = Enqueue(batcher, 3); });
+
+        decodingB.Release();
+        decodingB.Release(); // a second release frees nothing more
+        Assert.Equal(1, batcher.QueueDepth);
+        BatchResult scored = await Enqueue(batcher, 3).WaitAsync(WaitLimit);
+        Assert.Equal(3f, scored.Raw[0]);
+    }
+
+    [Fact]
+    public async Task DrainAsync_AdmittedImageStillDecoding_RefusesNewOnesWaitsForItAndScoresIt()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+        ModelBatcher.Admission decoding = batcher.Admit();
+
+        Task drain = batcher.DrainAsync(CancellationToken.None);
+        Assert.Throws<ServiceStoppingException>(() => batcher.Admit());
+        Assert.False(drain.IsCompleted);
+        float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
+        tensor.AsSpan(0, TensorLength).Fill(9);
+        BatchResult result = await batcher.EnqueueAsync(decoding, tensor, TensorLength, 1, 1, WorkPriority.Bulk, null, CancellationToken.None).WaitAsync(WaitLimit);
+
+        await drain.WaitAsync(WaitLimit);
+        Assert.Equal(9f, result.Raw[0]);
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
+    public async Task DrainAsync_AdmittedImageThatGoesNoFurther_EndsWhenItsPlaceIsReleased()
+    {
+        await using ModelBatcher batcher = CreateBatcher();
+        ModelBatcher.Admission invalid = batcher.Admit();
+        Task drain = batcher.DrainAsync(CancellationToken.None);
+        Assert.False(drain.IsCompleted);
+
+        invalid.Release();
+
+        await drain.WaitAsync(WaitLimit);
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_AfterAHardStop_FailsSayingTheStopCameBeforeTheImageWasScored()
+    {
+        ModelBatcher batcher = CreateBatcher();
+        ModelBatcher.Admission admitted = batcher.Admit();
+        await batcher.DisposeAsync();
+        float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
+
+        ServiceStoppingException ex = Assert.Throws<ServiceStoppingException>(() => { _ = batcher.EnqueueAsync(admitted, tensor, TensorLength, 1, 1, WorkPriority.Bulk, null, CancellationToken.None); });
+
+        Assert.Contains("stopped before this image was scored", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QueueDepthGauge_FollowsAdmissionQueueingAndBatchesExactly()
+    {
+        Prometheus.Gauge.Child gauge = Telemetry.EngineMetrics.QueueDepth.WithLabels("gauge-probe");
+        double before = gauge.Value;
+        await using ModelBatcher batcher = new("gauge-probe", _runner, new ModelBatchingSettings(16, TimeSpan.Zero, 1, 4, []), _time, NullLogger.Instance);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        using ModelBatcher.Admission decoding = batcher.Admit();
+        using CancellationTokenSource cts = new();
+        Task<BatchResult> cancelled = Enqueue(batcher, 1, ct: cts.Token);
+        Task<BatchResult> queued = Enqueue(batcher, 2);
+
+        Assert.Equal(before + 3, gauge.Value);
+        await cts.CancelAsync();
+        decoding.Release();
+        Assert.Equal(before + 1, gauge.Value);
+        gate.SetResult();
+        await Task.WhenAll(first, queued).WaitAsync(WaitLimit);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+
+        Assert.Equal(before, gauge.Value);
+    }
+
+    [Fact]
     public async Task Execute_PadToSizes_RunsPaddedBatchAndReturnsOnlyRealImages()
     {
         await using ModelBatcher batcher = CreateBatcher(maxBatch: 8, pad: [4, 8]);

@@ -116,6 +116,34 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ScoreAsync_QueueTakenByAnImageStillDecoding_NextImageRefusedOnArrivalWithoutWaitingOrDecoding()
+    {
+        // Arrange: a queue of one place, a pool of two workers; the first image holds the place while it decodes.
+        _folder.AddTinyModel("outcome-admission");
+        await using ModelHost host = TinyModelHost.Create(_folder.Root, _time, new BatchingOptions { QueueCapacity = 1 });
+        host.WarmUp();
+        using CpuWorkPool pool = new(2);
+        using GatedDecoder decoder = new(new ImageSharpDecoder(new ImagingOptions()));
+        ScoringEngine engine = new(host, decoder, pool);
+        ScoringRequest request = Request() with { Models = ["outcome-admission"] };
+        double rejectedBefore = EngineMetrics.Requests.WithLabels("outcome-admission", EngineMetrics.Outcome.Rejected).Value;
+        Task<ImageScore> first = engine.ScoreAsync(request, CancellationToken.None);
+        Assert.True(await decoder.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Act: refused before the method's first wait (a free worker was there; it was not used).
+        Task<ImageScore> second = engine.ScoreAsync(request, CancellationToken.None);
+
+        // Assert
+        Assert.True(second.IsFaulted);
+        await Assert.ThrowsAsync<QueueFullException>(() => second);
+        Assert.Equal(rejectedBefore + 1, EngineMetrics.Requests.WithLabels("outcome-admission", EngineMetrics.Outcome.Rejected).Value);
+        Assert.Equal(0, decoder.Entered.CurrentCount);
+        decoder.Release.Set();
+        await first;
+        Assert.Equal(0, host.Models.Single(m => m.Name == "outcome-admission").Batcher.QueueDepth);
+    }
+
     /// <summary>A decoder that signals when a decode starts and holds it until released (a sync point).</summary>
     private sealed class GatedDecoder(IImageDecoder inner) : IImageDecoder, IDisposable
     {

@@ -9,10 +9,10 @@ namespace Detector.Engine.Tests.Scoring;
 /// <summary>A model host on CPU over a test model folder, with default batching.</summary>
 internal static class TinyModelHost
 {
-    public static ModelHost Create(string modelFolder, TimeProvider? time = null) => new(
+    public static ModelHost Create(string modelFolder, TimeProvider? time = null, BatchingOptions? batching = null) => new(
         ModelRepository.Load(new ModelRepositoryOptions { Directory = modelFolder }),
         new InferenceOptions { ExecutionProvider = "cpu" },
-        new BatchingOptions(),
+        batching ?? new BatchingOptions(),
         new OrtExecutionProviderProbe(),
         time ?? TimeProvider.System,
         NullLogger<ModelHost>.Instance);
