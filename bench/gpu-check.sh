@@ -7,7 +7,13 @@
 #   --data DIR   an image folder with synthetic/ and manipulation/ (the project's shared/data); default: $DETECTOR_DATA,
 #                ./shared/data, ../shared/data; without one, JPEG/PNG images are generated in memory.
 # Env:   PORT (default 5000; metrics on PORT+1), RESULTS (default ./results), FORCE=1 to run even when libraries seem missing,
-#        DURATION / WARMUP seconds per load phase (default 10 / 3; the whole check takes about 6 minutes at the defaults).
+#        DURATION / WARMUP seconds per load phase (default 8 / 2). Estimated time at the defaults: about 6 minutes (run 1
+#        ~220 s, run 2 ~150 s). Each run has load phases of WARMUP+DURATION s (run 1: 4 variants x 4 = 16; run 2: 2 x 5 = 10),
+#        ceilings of 4-4.5 x DURATION + 2 x WARMUP (the bare-model rows take DURATION/2 each), and server starts with
+#        warm-up (~20 s in run 1, ~10 s in run 2 on the H200). The only timed run (DURATION=5 WARMUP=2, H200) took 158 s + 105
+#        s = 263 s; at 10 / 3 the same count gives ~280 + ~190 s, too close to the runs' time limits, hence the defaults.
+#        The per-run limits (timeout 300 and 200 s, ~1.35x the estimates) keep the whole check under 10 minutes; with larger
+#        DURATION/WARMUP raise them with RUN1_LIMIT / RUN2_LIMIT (seconds).
 #
 # Exit codes: 0 done, 1 an image was lost, 2 setup failure (bench), 3 GPU or CUDA libraries missing, 4 the model did not run on CUDA.
 set -uo pipefail
@@ -79,11 +85,11 @@ images=(--images 120)
 if [[ -n "$data" ]]; then images+=(--data "$data"); say "images from $data"; else images+=(--synthetic-images); say "no image folder: generated images"; fi
 common=(--start-server --server-path "$app/Detector.Server" --manifests "$here/manifests" --shared "$here/shared" --results "$results"
         --port "$port" --server-set Inference:ExecutionProvider=cuda --require-provider CUDAExecutionProvider "${images[@]}"
-        --duration "${DURATION:-10}" --warmup "${WARMUP:-3}" --call-deadline 60)
+        --duration "${DURATION:-8}" --warmup "${WARMUP:-2}" --call-deadline 60)
 rc=0
-say "run 1/2: resnet50-random: padding to 1,4,8,16 with a session per size (the CUDA default) or one shared session, padding to 16 only, batching off"
+say "run 1/2: resnet50-random: padding to 1,4,8,16 (configured; the CUDA default pads to 1,2,4,8,16) with a session per size (the CUDA default with padding) or one shared session, padding to 16 only, batching off"
 pad=(Batching:PadToSizes:0=1 Batching:PadToSizes:1=4 Batching:PadToSizes:2=8 Batching:PadToSizes:3=16)
-timeout 300 "$app/Detector.Bench" "${common[@]}" --label gpu-resnet50 --model resnet50-random \
+timeout "${RUN1_LIMIT:-300}" "$app/Detector.Bench" "${common[@]}" --label gpu-resnet50 --model resnet50-random \
   --unary 1,16,64 --batch 64 --stream '' --pipeline-batches max --bare-batches 1,4,16 \
   --variant "pad-1-4-8-16;$(IFS=';'; echo "${pad[*]}")" \
   --variant "pad-1-4-8-16-one-session;$(IFS=';'; echo "${pad[*]}");Inference:SessionPerBatchSize=false" \
@@ -91,10 +97,16 @@ timeout 300 "$app/Detector.Bench" "${common[@]}" --label gpu-resnet50 --model re
   --variant 'batch1;Batching:Models:resnet50-random:MaxBatchSize=1' || rc=$?
 say "run 1 exit code $rc"
 if (( rc == 0 )); then
-  say "run 2/2: meso4-df: no padding vs padding to 1,4,8,16 (a session per size)"
-  timeout 200 "$app/Detector.Bench" "${common[@]}" --label gpu-meso4 --model meso4-df \
+  # No setting turns padding off on CUDA (an empty PadToSizes means the default powers of two), so the unpadded case is
+  # approached by padding to every size from 1 to the max batch (16 in the manifests gpu-prepare.sh writes): each batch
+  # runs at its own size, as without padding, through one shared session; unlike the old no-padding runs (before CUDA
+  # padded by default), every size is warmed up first.
+  every=()
+  for i in $(seq 0 15); do every+=("Batching:PadToSizes:$i=$(( i + 1 ))"); done
+  say "run 2/2: meso4-df: every size 1..16 through one shared session (no padding in effect) vs padding to 1,4,8,16 (a session per size)"
+  timeout "${RUN2_LIMIT:-200}" "$app/Detector.Bench" "${common[@]}" --label gpu-meso4 --model meso4-df \
     --unary 1,16,64 --batch 64 --stream 64 --bare-batches max,1 \
-    --variant 'no-padding;Inference:SessionPerBatchSize=false' \
+    --variant "every-size-one-session;$(IFS=';'; echo "${every[*]}");Inference:SessionPerBatchSize=false" \
     --variant "pad-1-4-8-16;$(IFS=';'; echo "${pad[*]}")" || rc=$?
   say "run 2 exit code $rc"
 fi

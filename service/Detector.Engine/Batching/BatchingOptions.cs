@@ -31,8 +31,10 @@ public sealed class BatchingOptions
 
     /// <summary>
     /// Batch sizes to pad to (for GPUs, where every new shape costs a slow first run). Empty = no padding on CPU, and
-    /// on CUDA the powers of two up to the maximum batch (see <see cref="DefaultGpuPadSizes"/>).
-    /// Each size is warmed up before health reports serving.
+    /// on CUDA the powers of two up to the maximum batch (see <see cref="DefaultGpuPadSizes"/>); there is no setting that
+    /// turns padding off on CUDA (listing every size from 1 to the maximum comes closest). Sizes above the maximum batch
+    /// are dropped and the maximum is added in their place; when every size is below the maximum, the largest caps the
+    /// batch. Each size is warmed up before health reports serving.
     /// </summary>
     public IList<int> PadToSizes { get; } = [];
 
@@ -78,11 +80,16 @@ public sealed class BatchingOptions
         int[] pad = configured.Where(s => s > 0).Distinct().Order().ToArray();
         if (pad.Length > 0 && pad[^1] < max)
         {
-            // Every batch must fit a padded size: the largest declared size caps the batch.
+            // Every batch must fit a padded size: when every declared size is below the maximum, the largest caps the batch.
             max = pad[^1];
         }
+        else if (pad.Length > 0)
+        {
+            // Sizes above the maximum can never be formed; the maximum itself must be a padded size, or the batches
+            // between the largest size kept and the maximum would run unpadded, without warm-up or a session of their own.
+            pad = [.. pad.Where(s => s < max), max];
+        }
 
-        pad = pad.Where(s => s <= maxBatchSize).ToArray();
         return new ModelBatchingSettings(
             Math.Max(1, o?.QueueCapacity ?? QueueCapacity),
             TimeSpan.FromMilliseconds(Math.Max(0, o?.MaxDelayMilliseconds ?? MaxDelayMilliseconds)),

@@ -15,6 +15,12 @@ public interface IExecutionProviderProbe
 
     /// <summary>Appends CUDA with its provider options (device_id included); throws when no usable device or driver is present.</summary>
     void AppendCuda(SessionOptions options, IReadOnlyDictionary<string, string> cudaOptions);
+
+    /// <summary>
+    /// Creates the session. With CUDA appended, this is where ONNX Runtime opens the device and loads cuDNN, so a missing
+    /// or broken device or library can fail here even though <see cref="AppendCuda"/> succeeded.
+    /// </summary>
+    InferenceSession CreateSession(string modelPath, SessionOptions options);
 }
 
 /// <summary>The real probe.</summary>
@@ -28,6 +34,8 @@ public sealed class OrtExecutionProviderProbe : IExecutionProviderProbe
         cuda.UpdateOptions(cudaOptions.ToDictionary());
         options.AppendExecutionProvider_CUDA(cuda);
     }
+
+    public InferenceSession CreateSession(string modelPath, SessionOptions options) => new(modelPath, options);
 }
 
 /// <summary>Chooses CUDA or CPU for a session from configuration and what the machine offers.</summary>
@@ -59,11 +67,19 @@ public static class ExecutionProviderSelector
             probe.AppendCuda(options, CudaOptions(config));
             return new ProviderChoice(Cuda, null);
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        catch (Exception ex) when (IsCudaFailure(ex))
         {
             return new ProviderChoice(Cpu, $"CUDA device {config.DeviceId} could not be used: {ex.Message}");
         }
     }
+
+    /// <summary>Whether <paramref name="exception"/> is how ONNX Runtime reports a CUDA device, driver or library it cannot use.</summary>
+    public static bool IsCudaFailure(Exception exception) =>
+        exception is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException;
+
+    /// <summary>Whether the configuration asks for CUDA explicitly ("cuda"), rather than "auto".</summary>
+    public static bool CudaRequired(InferenceOptions config) =>
+        config.ExecutionProvider.Trim().Equals("cuda", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The CUDA provider options that the configuration sets (ORT's names).</summary>
     public static IReadOnlyDictionary<string, string> CudaOptions(InferenceOptions config)

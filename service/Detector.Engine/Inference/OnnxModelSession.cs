@@ -56,9 +56,11 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
             return;
         }
 
+        // The sized sessions follow the provider of the first one: after a fallback to CPU they do not try CUDA again.
+        bool allowCuda = Provider.Provider == ExecutionProviderSelector.Cuda;
         foreach (int size in batchSizes.Distinct().Where(s => !_sessionBySize.ContainsKey(s)))
         {
-            (InferenceSession sized, _) = Open(Model.Manifest, _options, _probe);
+            (InferenceSession sized, _) = Open(Model.Manifest, _options, _probe, allowCuda);
             _sessionBySize[size] = sized;
         }
     }
@@ -113,9 +115,50 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
         _runOptions.Dispose();
     }
 
-    private static (InferenceSession Session, ProviderChoice Provider) Open(ModelManifest manifest, InferenceOptions options, IExecutionProviderProbe probe)
+    /// <summary>
+    /// Creates a session on the provider that <see cref="ExecutionProviderSelector"/> chooses. ONNX Runtime opens the CUDA
+    /// device (and loads cuDNN) only when the session is created, so that can fail too: with "auto" the session is then
+    /// created on CPU and the reason kept in <see cref="ProviderChoice.FallbackReason"/>; with "cuda" start-up fails.
+    /// </summary>
+    private static (InferenceSession Session, ProviderChoice Provider) Open(ModelManifest manifest, InferenceOptions options, IExecutionProviderProbe probe, bool allowCuda = true)
     {
-        using SessionOptions sessionOptions = new()
+        Exception cudaFailure;
+        using (SessionOptions sessionOptions = CreateSessionOptions(options))
+        {
+            ProviderChoice provider = allowCuda
+                ? ExecutionProviderSelector.Apply(sessionOptions, options, probe)
+                : new ProviderChoice(ExecutionProviderSelector.Cpu, null);
+            if (provider.Provider == ExecutionProviderSelector.Cpu)
+            {
+                return (CreateOnCpu(manifest, sessionOptions, options, probe), provider);
+            }
+
+            try
+            {
+                return (probe.CreateSession(manifest.ModelPath, sessionOptions), provider);
+            }
+            catch (Exception ex) when (ExecutionProviderSelector.IsCudaFailure(ex))
+            {
+                cudaFailure = ex;
+            }
+        }
+
+        // A model that ONNX Runtime cannot load at all fails here as well, as a manifest error, whatever the provider.
+        using SessionOptions cpuOptions = CreateSessionOptions(options);
+        InferenceSession session = CreateOnCpu(manifest, cpuOptions, options, probe);
+        string reason = $"CUDA device {options.DeviceId} could not be used: creating the session on it failed: {cudaFailure.Message}";
+        if (ExecutionProviderSelector.CudaRequired(options))
+        {
+            session.Dispose();
+            throw new ManifestException(manifest.ManifestPath, null, $"{reason} (Inference:ExecutionProvider=cuda; 'auto' would fall back to CPU)", cudaFailure);
+        }
+
+        return (session, new ProviderChoice(ExecutionProviderSelector.Cpu, reason));
+    }
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options)
+    {
+        SessionOptions sessionOptions = new()
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
@@ -125,15 +168,19 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
-        ProviderChoice provider = ExecutionProviderSelector.Apply(sessionOptions, options, probe);
-        if (options.IntraOpThreads <= 0 && provider.Provider == ExecutionProviderSelector.Cpu)
+        return sessionOptions;
+    }
+
+    private static InferenceSession CreateOnCpu(ModelManifest manifest, SessionOptions sessionOptions, InferenceOptions options, IExecutionProviderProbe probe)
+    {
+        if (options.IntraOpThreads <= 0)
         {
             sessionOptions.IntraOpNumThreads = InferenceOptions.AutoIntraOpThreads;
         }
 
         try
         {
-            return (new InferenceSession(manifest.ModelPath, sessionOptions), provider);
+            return probe.CreateSession(manifest.ModelPath, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {

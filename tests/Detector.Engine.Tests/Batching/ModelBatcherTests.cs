@@ -379,6 +379,41 @@ public sealed class ModelBatcherTests
         Assert.Equal(1, settings.PaddedSize(1));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Settings_PadSizesAboveManifestMax_DropsThemAndPadsUpToTheMaximum(bool onGpu)
+    {
+        BatchingOptions options = new() { CpuMaxBatchSize = 0 };
+        foreach (int size in new[] { 1, 2, 4, 8, 16, 32 })
+        {
+            options.PadToSizes.Add(size);
+        }
+
+        ModelBatchingSettings settings = options.For("m", maxBatchSize: 12, onGpu);
+
+        Assert.Equal(12, settings.MaxBatchSize);
+        Assert.Equal([1, 2, 4, 8, 12], settings.PadToSizes);
+        Assert.Equal([1, 2, 4, 8, 12], settings.WarmUpSizes);
+        Assert.Equal(12, settings.PaddedSize(10));
+        Assert.Equal(12, settings.PaddedSize(12));
+    }
+
+    [Fact]
+    public void Settings_PerModelMaxBelowPadSizes_PadsOnlyUpToTheModelsMaximum()
+    {
+        BatchingOptions options = new();
+        options.PadToSizes.Add(4);
+        options.PadToSizes.Add(16);
+        options.Models["m"] = new ModelBatchingOverrides { MaxBatchSize = 6 };
+
+        ModelBatchingSettings settings = options.For("m", maxBatchSize: 16, onGpu: true);
+
+        Assert.Equal(6, settings.MaxBatchSize);
+        Assert.Equal([4, 6], settings.PadToSizes);
+        Assert.Equal(6, settings.PaddedSize(5));
+    }
+
     [Fact]
     public void Settings_PerModelOverride_SwitchesBatchingOff()
     {

@@ -5,36 +5,14 @@ namespace Detector.Engine.Tests.Inference;
 
 public sealed class ExecutionProviderSelectorTests
 {
-    private sealed class FakeProbe(string[] providers, Exception? appendFailure = null) : IExecutionProviderProbe
-    {
-        public int AppendCalls { get; private set; }
-
-        public int? DeviceId { get; private set; }
-
-        public IReadOnlyDictionary<string, string>? CudaOptions { get; private set; }
-
-        public IReadOnlyList<string> AvailableProviders() => providers;
-
-        public void AppendCuda(SessionOptions options, IReadOnlyDictionary<string, string> cudaOptions)
-        {
-            AppendCalls++;
-            CudaOptions = cudaOptions;
-            DeviceId = int.Parse(cudaOptions["device_id"], System.Globalization.CultureInfo.InvariantCulture);
-            if (appendFailure is not null)
-            {
-                throw appendFailure;
-            }
-        }
-    }
-
-    private static readonly string[] CpuOnly = ["CPUExecutionProvider"];
-    private static readonly string[] WithCuda = ["CUDAExecutionProvider", "CPUExecutionProvider"];
+    private static readonly string[] CpuOnly = FakeExecutionProviderProbe.CpuOnly;
+    private static readonly string[] WithCuda = FakeExecutionProviderProbe.WithCuda;
 
     [Fact]
     public void Apply_CpuRequested_UsesCpuWithoutProbingCuda()
     {
         using SessionOptions options = new();
-        FakeProbe probe = new(WithCuda);
+        FakeExecutionProviderProbe probe = new(WithCuda);
 
         ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cpu" }, probe);
 
@@ -48,7 +26,7 @@ public sealed class ExecutionProviderSelectorTests
     {
         using SessionOptions options = new();
 
-        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions(), new FakeProbe(CpuOnly));
+        ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions(), new FakeExecutionProviderProbe(CpuOnly));
 
         Assert.Equal(ExecutionProviderSelector.Cpu, choice.Provider);
         Assert.Contains("no CUDA provider", choice.FallbackReason, StringComparison.Ordinal);
@@ -58,7 +36,7 @@ public sealed class ExecutionProviderSelectorTests
     public void Apply_CudaAvailable_AppendsCudaOnConfiguredDevice()
     {
         using SessionOptions options = new();
-        FakeProbe probe = new(WithCuda);
+        FakeExecutionProviderProbe probe = new(WithCuda);
 
         ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cuda", DeviceId = 1 }, probe);
 
@@ -70,7 +48,7 @@ public sealed class ExecutionProviderSelectorTests
     public void Apply_CudaLibraryMissingOnMachine_FallsBackToCpuWithReason()
     {
         using SessionOptions options = new();
-        FakeProbe probe = new(WithCuda, new DllNotFoundException("libcudart.so.13: cannot open shared object file"));
+        FakeExecutionProviderProbe probe = new(WithCuda, new DllNotFoundException("libcudart.so.13: cannot open shared object file"));
 
         ProviderChoice choice = ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "auto" }, probe);
 
@@ -83,14 +61,14 @@ public sealed class ExecutionProviderSelectorTests
     {
         using SessionOptions options = new();
 
-        Assert.Throws<ArgumentException>(() => ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "tpu" }, new FakeProbe(CpuOnly)));
+        Assert.Throws<ArgumentException>(() => ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "tpu" }, new FakeExecutionProviderProbe(CpuOnly)));
     }
 
     [Fact]
     public void Apply_Cuda_PassesDeviceAndConvolutionSearchAsOrtProviderOptions()
     {
         using SessionOptions options = new();
-        FakeProbe probe = new(WithCuda);
+        FakeExecutionProviderProbe probe = new(WithCuda);
 
         ExecutionProviderSelector.Apply(options, new InferenceOptions { ExecutionProvider = "cuda", DeviceId = 2, CudnnConvAlgoSearch = "heuristic" }, probe);
 

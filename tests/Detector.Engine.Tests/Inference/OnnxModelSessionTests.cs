@@ -4,10 +4,14 @@ using Detector.Engine.Tests.Models;
 using Detector.Imaging.Decoding;
 using Detector.Imaging.Preprocessing;
 using Detector.TestSupport;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Detector.Engine.Tests.Inference;
 
-/// <summary>Session-per-batch-size (the CUDA default with padding), exercised on the CPU provider with the shipped model.</summary>
+/// <summary>
+/// Session-per-batch-size (the CUDA default with padding), exercised on the CPU provider with the shipped model, and the
+/// provider fallback when ONNX Runtime cannot create the session on the GPU (faked: no GPU here).
+/// </summary>
 public sealed class OnnxModelSessionTests
 {
     private static ModelDefinition ShippedDefault() =>
@@ -50,5 +54,60 @@ public sealed class OnnxModelSessionTests
         {
             Assert.Equal(single[0], four[i * per], 5);
         }
+    }
+
+    [Fact]
+    public void Constructor_AutoAndCreatingTheCudaSessionFails_FallsBackToCpuWithTheReason()
+    {
+        OnnxRuntimeException cudaError = FakeExecutionProviderProbe.OrtError();
+        FakeExecutionProviderProbe probe = new(FakeExecutionProviderProbe.WithCuda, cudaSessionFailure: cudaError);
+
+        using OnnxModelSession session = new(ShippedDefault(), new InferenceOptions { ExecutionProvider = "auto", DeviceId = 1 }, probe);
+
+        Assert.Equal(ExecutionProviderSelector.Cpu, session.Provider.Provider);
+        Assert.NotNull(session.Provider.FallbackReason);
+        Assert.Contains("CUDA device 1 could not be used", session.Provider.FallbackReason, StringComparison.Ordinal);
+        Assert.Contains(cudaError.Message, session.Provider.FallbackReason, StringComparison.Ordinal);
+        Assert.Equal(1, probe.CudaSessionAttempts);
+        Assert.Equal(1, probe.CpuSessions);
+    }
+
+    [Fact]
+    public void Constructor_CudaRequiredAndCreatingTheCudaSessionFails_StopsStartUpNamingTheDeviceAndTheSetting()
+    {
+        FakeExecutionProviderProbe probe = new(FakeExecutionProviderProbe.WithCuda, cudaSessionFailure: FakeExecutionProviderProbe.OrtError());
+        ModelDefinition model = ShippedDefault();
+
+        ManifestException ex = Assert.Throws<ManifestException>(() => new OnnxModelSession(model, new InferenceOptions { ExecutionProvider = "cuda" }, probe));
+
+        Assert.Equal(model.Manifest.ManifestPath, ex.File);
+        Assert.Contains("CUDA device 0 could not be used: creating the session on it failed", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Inference:ExecutionProvider=cuda", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<OnnxRuntimeException>(ex.InnerException);
+    }
+
+    [Fact]
+    public void Constructor_CudaSessionCreated_UsesCudaWithoutFallback()
+    {
+        FakeExecutionProviderProbe probe = new(FakeExecutionProviderProbe.WithCuda);
+
+        using OnnxModelSession session = new(ShippedDefault(), new InferenceOptions { ExecutionProvider = "auto" }, probe);
+
+        Assert.Equal(new ProviderChoice(ExecutionProviderSelector.Cuda, null), session.Provider);
+        Assert.Equal(1, probe.CudaSessionAttempts);
+        Assert.Equal(0, probe.CpuSessions);
+    }
+
+    [Fact]
+    public void OpenSessionPerBatchSize_AfterAFallbackToCpu_SizedSessionsStayOnCpu()
+    {
+        FakeExecutionProviderProbe probe = new(FakeExecutionProviderProbe.WithCuda, cudaSessionFailure: FakeExecutionProviderProbe.OrtError());
+        using OnnxModelSession session = new(ShippedDefault(), new InferenceOptions { ExecutionProvider = "auto", SessionPerBatchSize = true }, probe);
+
+        session.OpenSessionPerBatchSize([1, 4]);
+
+        Assert.Equal([1, 4], session.DedicatedBatchSizes.Order());
+        Assert.Equal(1, probe.CudaSessionAttempts);
+        Assert.Equal(3, probe.CpuSessions);
     }
 }
