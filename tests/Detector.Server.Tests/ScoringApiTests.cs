@@ -75,6 +75,7 @@ public sealed class ScoringApiTests() : HostTestBase(new DetectorHostFactory())
 
         ModelInfo tiny = Assert.Single(response.Models, m => m.Name == "tiny");
         Assert.Equal("CPUExecutionProvider", tiny.ExecutionProvider);
+        Assert.StartsWith("this build of ONNX Runtime has no CUDA provider", tiny.ProviderFallbackReason, StringComparison.Ordinal);
         Assert.True(tiny.IsDefault);
         Assert.Equal("pil-bilinear", tiny.Input.ResizeFilter);
         Assert.Equal("stretch", tiny.Input.ResizeMode);

@@ -67,7 +67,7 @@ internal static class ModelsCommand
                 model.IsDefault ? "yes" : "no",
                 Threshold(model),
                 Markup.Escape(Recipe(model.Input ?? new InputSpec())),
-                Markup.Escape(model.ExecutionProvider),
+                Markup.Escape(Provider(model)),
                 model.MaxBatchSize.ToString(inv),
                 Markup.Escape(model.Sha256),
                 Markup.Escape(model.OutputMeaning),
@@ -88,7 +88,7 @@ internal static class ModelsCommand
                 var grid = new Grid().AddColumn(new GridColumn().Padding(2, 0, 2, 0).NoWrap()).AddColumn();
                 grid.AddRow("threshold", Threshold(model));
                 grid.AddRow("input", Markup.Escape(Recipe(model.Input ?? new InputSpec())));
-                grid.AddRow("provider", Markup.Escape(string.Format(inv, "{0}, batch {1}", model.ExecutionProvider, model.MaxBatchSize)));
+                grid.AddRow("provider", Markup.Escape(string.Format(inv, "{0}, batch {1}", Provider(model), model.MaxBatchSize)));
                 grid.AddRow("sha256", Markup.Escape(model.Sha256));
                 grid.AddRow("score meaning", Markup.Escape(model.OutputMeaning));
                 grid.AddRow("caution", Markup.Escape(model.Caution));
@@ -102,6 +102,9 @@ internal static class ModelsCommand
 
         // Exact (shortest float text): a score between a rounded threshold and the real one would look misjudged.
         static string Threshold(ModelInfo model) => ScoreText.Format(model.Threshold);
+
+        static string Provider(ModelInfo model) =>
+            model.ProviderFallbackReason.Length == 0 ? model.ExecutionProvider : $"{model.ExecutionProvider} ({model.ProviderFallbackReason})";
     }
 
     private static async Task<int> RunAsync(CliServices services, string server, bool json, InvocationConfiguration io, CancellationToken ct)

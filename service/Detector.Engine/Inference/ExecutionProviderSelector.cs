@@ -77,10 +77,6 @@ public static class ExecutionProviderSelector
     public static bool IsCudaFailure(Exception exception) =>
         exception is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException;
 
-    /// <summary>Whether the configuration asks for CUDA explicitly ("cuda"), rather than "auto".</summary>
-    public static bool CudaRequired(InferenceOptions config) =>
-        config.ExecutionProvider.Trim().Equals("cuda", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>The CUDA provider options that the configuration sets (ORT's names).</summary>
     public static IReadOnlyDictionary<string, string> CudaOptions(InferenceOptions config)
     {

@@ -6,9 +6,9 @@ public sealed class InferenceOptions
     public const string SectionName = "Inference";
 
     /// <summary>
-    /// "auto" (default: CUDA when this build has the CUDA provider and a GPU answers, otherwise CPU, also when creating
-    /// the session on the GPU fails; the reason is logged, and ListModels shows the CPU provider), "cuda" (same, but a fallback to CPU
-    /// is logged as a warning, and a session that cannot be created on the GPU stops start-up), or "cpu".
+    /// "auto" (default: CUDA when this build has the CUDA provider and a GPU answers, otherwise CPU, also when the
+    /// session cannot be created on the GPU; the reason is logged and shown by ListModels), "cuda" (the same, but a
+    /// fallback to CPU is logged as a warning), or "cpu".
     /// </summary>
     public string ExecutionProvider { get; set; } = "auto";
 

@@ -117,8 +117,8 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
 
     /// <summary>
     /// Creates a session on the provider that <see cref="ExecutionProviderSelector"/> chooses. ONNX Runtime opens the CUDA
-    /// device (and loads cuDNN) only when the session is created, so that can fail too: with "auto" the session is then
-    /// created on CPU and the reason kept in <see cref="ProviderChoice.FallbackReason"/>; with "cuda" start-up fails.
+    /// device (and loads cuDNN) only when the session is created, so that can fail too: the session is then created on
+    /// CPU and the reason kept in <see cref="ProviderChoice.FallbackReason"/>, as when the device cannot be appended.
     /// </summary>
     private static (InferenceSession Session, ProviderChoice Provider) Open(ModelManifest manifest, InferenceOptions options, IExecutionProviderProbe probe, bool allowCuda = true)
     {
@@ -143,17 +143,11 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
             }
         }
 
-        // A model that ONNX Runtime cannot load at all fails here as well, as a manifest error, whatever the provider.
+        // As when the device cannot even be appended: the model runs on CPU and the reason is kept (logged as a warning
+        // when cuda was asked for). A model that ONNX Runtime cannot load at all fails here as a manifest error.
         using SessionOptions cpuOptions = CreateSessionOptions(options);
         InferenceSession session = CreateOnCpu(manifest, cpuOptions, options, probe);
-        string reason = $"CUDA device {options.DeviceId} could not be used: creating the session on it failed: {cudaFailure.Message}";
-        if (ExecutionProviderSelector.CudaRequired(options))
-        {
-            session.Dispose();
-            throw new ManifestException(manifest.ManifestPath, null, $"{reason} (Inference:ExecutionProvider=cuda; 'auto' would fall back to CPU)", cudaFailure);
-        }
-
-        return (session, new ProviderChoice(ExecutionProviderSelector.Cpu, reason));
+        return (session, new ProviderChoice(ExecutionProviderSelector.Cpu, $"CUDA device {options.DeviceId} could not be used: creating the session on it failed: {cudaFailure.Message}"));
     }
 
     private static SessionOptions CreateSessionOptions(InferenceOptions options)

@@ -27,6 +27,9 @@ public sealed class LoadedModel
     /// <summary>ORT provider actually in use for this model.</summary>
     public string ExecutionProvider => Session.Provider.Provider;
 
+    /// <summary>Why the model runs on CPU when the configuration allowed CUDA; null when it runs on CUDA or cpu was configured.</summary>
+    public string? ProviderFallbackReason => Session.Provider.FallbackReason;
+
     public ModelBatchingSettings Batching => Batcher.Settings;
 
     internal OnnxModelSession Session { get; }

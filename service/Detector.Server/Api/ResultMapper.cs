@@ -124,6 +124,7 @@ internal static class ResultMapper
             Threshold = m.Threshold,
             Sha256 = model.Definition.FileSha256,
             ExecutionProvider = model.ExecutionProvider,
+            ProviderFallbackReason = model.ProviderFallbackReason ?? "",
             IsDefault = m.IsDefault,
             MaxBatchSize = model.Batching.MaxBatchSize,
             Description = m.Description,
