@@ -303,7 +303,7 @@ public sealed class ModelBatcher : IAsyncDisposable
     private async Task TopUpAsync(List<BatchItem> batch)
     {
         long oldest = batch.Min(i => i.EnqueuedAt);
-        while (batch.Count < _settings.MaxBatchSize && !_stopping)
+        while (!_stopping && DropAbandoned(batch) < _settings.MaxBatchSize)
         {
             TimeSpan remaining = _settings.MaxDelay - _time.GetElapsedTime(oldest);
             if (remaining <= TimeSpan.Zero)
@@ -328,6 +328,25 @@ public sealed class ModelBatcher : IAsyncDisposable
 
             TakeInto(batch, _settings.MaxBatchSize - batch.Count);
         }
+    }
+
+    /// <summary>
+    /// Removes the images abandoned (cancelled, expired) since they were taken into a forming batch, so that they do not
+    /// hold places that live images could take; returns the live count.
+    /// </summary>
+    private static int DropAbandoned(List<BatchItem> batch)
+    {
+        batch.RemoveAll(static item =>
+        {
+            if (!item.IsAbandoned)
+            {
+                return false;
+            }
+
+            item.ReleaseTensor();
+            return true;
+        });
+        return batch.Count;
     }
 
     /// <summary>Moves up to <paramref name="room"/> waiting images into <paramref name="batch"/>, interactive first with a bulk share.</summary>
@@ -557,6 +576,8 @@ public sealed class ModelBatcher : IAsyncDisposable
         }
 
         public bool TryReserve() => Interlocked.CompareExchange(ref _state, Reserved, Queued) == Queued;
+
+        public bool IsAbandoned => Volatile.Read(ref _state) == Abandoned;
 
         public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Reserved) == Reserved;
 

@@ -258,6 +258,28 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task TopUp_AnImageAbandonedInTheFormingBatch_GivesItsPlaceToALiveOne()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 3, delayMs: 50);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+        using CancellationTokenSource cts = new();
+        Task<BatchResult> abandoned = Enqueue(batcher, 1, ct: cts.Token);
+        Task<BatchResult> b = Enqueue(batcher, 2);
+        gate.SetResult();
+        await first;
+        await WaitUntil(() => batcher.IsWaitingToTopUp); // [1, 2] taken, waiting for a third
+
+        await cts.CancelAsync();
+        Task<BatchResult> c = Enqueue(batcher, 3);
+        Task<BatchResult> d = Enqueue(batcher, 4);
+        BatchResult[] results = await Task.WhenAll(b, c, d).WaitAsync(WaitLimit);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+        Assert.All(results, r => Assert.Equal(3, r.BatchSize));
+        Assert.Equal([2f, 3f, 4f], _runner.Batches.Last());
+    }
+
+    [Fact]
     public async Task Admit_PlacesHeldByImagesStillDecoding_CountAgainstTheQueueSoTheNextIsRefusedAtOnce()
     {
         await using ModelBatcher batcher = CreateBatcher(capacity: 2);
