@@ -85,13 +85,16 @@ public sealed class ModelBatcher : IAsyncDisposable
 
     /// <summary>
     /// Takes a place in the queue for an image that has just arrived, before it is decoded. Throws at once when the queue
-    /// is full (<see cref="QueueFullException"/>) or when stopping (<see cref="ServiceStoppingException"/>), each counted.
+    /// is full (<see cref="QueueFullException"/>; for bulk, when all but the last eighth is taken) or when stopping
+    /// (<see cref="ServiceStoppingException"/>), each counted.
     /// The place is kept until the image's batch runs: pass the admission to <see cref="EnqueueAsync(Admission, float[], int, int, int, WorkPriority, DateTimeOffset?, CancellationToken)"/>,
     /// or release it when the image goes no further. An admitted image is answered even if a drain starts meanwhile.
     /// </summary>
-    public Admission Admit()
+    public Admission Admit(WorkPriority priority)
     {
-        if (Interlocked.Increment(ref _held) > _settings.QueueCapacity)
+        // Bulk may fill all but the last eighth of the queue: a pipeline's backlog must not refuse an investigator's image.
+        int limit = priority == WorkPriority.Interactive ? _settings.QueueCapacity : _settings.QueueCapacity - (_settings.QueueCapacity / 8);
+        if (Interlocked.Increment(ref _held) > limit)
         {
             Leave();
             EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Rejected).Inc();
@@ -117,7 +120,7 @@ public sealed class ModelBatcher : IAsyncDisposable
         Admission admission;
         try
         {
-            admission = Admit();
+            admission = Admit(priority);
         }
         catch
         {

@@ -1,3 +1,6 @@
+using Detector.Engine.Batching;
+using Detector.Engine.Telemetry;
+
 namespace Detector.Engine.Scoring;
 
 /// <summary>Options of the decode/preprocess pool.</summary>
@@ -13,34 +16,63 @@ public sealed class WorkPoolOptions
 /// Bounds CPU-heavy image work (decode, resize, normalise) to one job per core, apart from ONNX Runtime's own
 /// inference threads, so a burst of large images queues here instead of oversubscribing the machine.
 /// </summary>
+/// <remarks>
+/// Waiting images are served interactive first, as in the batchers: on a CPU machine decoding is most of the work, so
+/// an investigator's single image would otherwise wait behind every bulk image admitted before it. Bulk is not starved:
+/// when both wait, every fourth free worker goes to bulk.
+/// </remarks>
 public sealed class CpuWorkPool : IDisposable
 {
-    private readonly SemaphoreSlim _slots;
+    private const int BulkStarvationLimit = 3;
+
+    private readonly Lock _gate = new();
+    private readonly Queue<Waiter> _interactive = new();
+    private readonly Queue<Waiter> _bulk = new();
+    private int _free;
     private int _waiting;
+    private int _bulkSkipped;
 
     public CpuWorkPool(int workers)
     {
         Workers = workers > 0 ? workers : Environment.ProcessorCount;
-        _slots = new SemaphoreSlim(Workers, Workers);
+        _free = Workers;
     }
 
     public int Workers { get; }
 
     /// <summary>Images waiting for a worker.</summary>
-    public int Waiting => Math.Max(0, Volatile.Read(ref _waiting));
+    public int Waiting => Volatile.Read(ref _waiting);
 
-    public async Task<T> RunAsync<TState, T>(Func<TState, T> work, TState state, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> as interactive work.</summary>
+    public Task<T> RunAsync<TState, T>(Func<TState, T> work, TState state, CancellationToken cancellationToken) =>
+        RunAsync(work, state, WorkPriority.Interactive, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> once a worker is free, at once on the caller's thread-pool thread when one is free and
+    /// nobody waits. Throws <see cref="OperationCanceledException"/> if cancelled while waiting (the work never runs).
+    /// </summary>
+    public async Task<T> RunAsync<TState, T>(Func<TState, T> work, TState state, WorkPriority priority, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _waiting);
-        Telemetry.EngineMetrics.WorkerWaiting.Inc();
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        Waiter? waiter = null;
+        lock (_gate)
         {
-            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_free > 0 && _interactive.Count == 0 && _bulk.Count == 0)
+            {
+                _free--;
+            }
+            else
+            {
+                waiter = new Waiter(this);
+                (priority == WorkPriority.Interactive ? _interactive : _bulk).Enqueue(waiter);
+                Interlocked.Increment(ref _waiting);
+                EngineMetrics.WorkerWaiting.Inc();
+            }
         }
-        finally
+
+        if (waiter is not null)
         {
-            Interlocked.Decrement(ref _waiting);
-            Telemetry.EngineMetrics.WorkerWaiting.Dec();
+            await waiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -56,9 +88,100 @@ public sealed class CpuWorkPool : IDisposable
         }
         finally
         {
-            _slots.Release();
+            Release();
         }
     }
 
-    public void Dispose() => _slots.Dispose();
+    /// <summary>Hands the worker to the next waiter (interactive first, bulk's share kept), or frees it.</summary>
+    private void Release()
+    {
+        while (true)
+        {
+            Waiter? next;
+            lock (_gate)
+            {
+                next = TakeNext();
+                if (next is null)
+                {
+                    _free++;
+                    return;
+                }
+            }
+
+            if (next.TryGrant())
+            {
+                return;
+            }
+
+            // Cancelled meanwhile: the worker goes to the one after it.
+        }
+    }
+
+    private Waiter? TakeNext()
+    {
+        bool bulkWaiting = _bulk.Count > 0;
+        bool bulkTurn = bulkWaiting && (_interactive.Count == 0 || _bulkSkipped >= BulkStarvationLimit);
+        Waiter? next = null;
+        if (bulkTurn ? _bulk.TryDequeue(out next) : _interactive.TryDequeue(out next))
+        {
+            if (bulkWaiting)
+            {
+                _bulkSkipped = bulkTurn ? 0 : _bulkSkipped + 1;
+            }
+        }
+
+        return next;
+    }
+
+    private void LeftTheLine()
+    {
+        Interlocked.Decrement(ref _waiting);
+        EngineMetrics.WorkerWaiting.Dec();
+    }
+
+    public void Dispose()
+    {
+        // Nothing to free: waiters hold no resources beyond their cancellation registrations, removed as they leave.
+    }
+
+    /// <summary>One image waiting for a worker. Granted or cancelled, once.</summary>
+    private sealed class Waiter(CpuWorkPool pool)
+    {
+        private const int Waiting = 0;
+        private const int Granted = 1;
+        private const int Cancelled = 2;
+
+        private readonly TaskCompletionSource _turn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _state;
+
+        public async Task WaitAsync(CancellationToken cancellationToken)
+        {
+            using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+                static (s, ct) => ((Waiter)s!).Cancel(ct),
+                this);
+            await _turn.Task.ConfigureAwait(false);
+        }
+
+        public bool TryGrant()
+        {
+            if (Interlocked.CompareExchange(ref _state, Granted, Waiting) != Waiting)
+            {
+                return false;
+            }
+
+            pool.LeftTheLine();
+            _turn.SetResult();
+            return true;
+        }
+
+        /// <summary>Leaves the line; the queue keeps a ghost that <see cref="TryGrant"/> refuses.</summary>
+        private void Cancel(CancellationToken cancellationToken)
+        {
+            if (Interlocked.CompareExchange(ref _state, Cancelled, Waiting) == Waiting)
+            {
+                pool.LeftTheLine();
+                _turn.SetCanceled(cancellationToken);
+            }
+        }
+    }
 }

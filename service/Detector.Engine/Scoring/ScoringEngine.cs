@@ -89,7 +89,7 @@ public sealed class ScoringEngine
 
         // The queue is bounded from arrival: an image takes its place in every model's queue before it waits for a worker
         // and is decoded, so that overload is refused at once, not after a decode whose result no model would take.
-        ModelBatcher.Admission[] admissions = AdmitAll(models, request.Deadline);
+        ModelBatcher.Admission[] admissions = AdmitAll(models, request.Priority, request.Deadline);
 
         // One worker slot covers decode, preprocessing for every model, queueing and the evidence layer, so a decoded
         // image never waits for a second slot behind other images' decodes (holding its pixels, its cache lines gone).
@@ -100,7 +100,7 @@ public sealed class ScoringEngine
         try
         {
             string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
-            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Admissions, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Admissions: admissions, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), cancellationToken).ConfigureAwait(false);
+            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Admissions, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Admissions: admissions, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), request.Priority, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageRejectedException ex)
         {
@@ -172,14 +172,14 @@ public sealed class ScoringEngine
     /// Takes the image's place in every model's queue, or none: when one model refuses (queue full, stopping, counted
     /// by its batcher), the places already taken are freed and the other models count the image as leaving for that reason.
     /// </summary>
-    private ModelBatcher.Admission[] AdmitAll(IReadOnlyList<LoadedModel> models, DateTimeOffset? deadline)
+    private ModelBatcher.Admission[] AdmitAll(IReadOnlyList<LoadedModel> models, WorkPriority priority, DateTimeOffset? deadline)
     {
         ModelBatcher.Admission[] admissions = new ModelBatcher.Admission[models.Count];
         for (int i = 0; i < models.Count; i++)
         {
             try
             {
-                admissions[i] = models[i].Batcher.Admit();
+                admissions[i] = models[i].Batcher.Admit(priority);
             }
             catch (Exception ex)
             {

@@ -283,8 +283,8 @@ public sealed class ModelBatcherTests
     public async Task Admit_PlacesHeldByImagesStillDecoding_CountAgainstTheQueueSoTheNextIsRefusedAtOnce()
     {
         await using ModelBatcher batcher = CreateBatcher(capacity: 2);
-        using ModelBatcher.Admission decodingA = batcher.Admit();
-        using ModelBatcher.Admission decodingB = batcher.Admit();
+        using ModelBatcher.Admission decodingA = batcher.Admit(WorkPriority.Bulk);
+        using ModelBatcher.Admission decodingB = batcher.Admit(WorkPriority.Bulk);
 
         Assert.Equal(2, batcher.QueueDepth);
         Assert.Throws<QueueFullException>(() => { _ = Enqueue(batcher, 3); });
@@ -297,13 +297,29 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task Admit_BulkFillsAllButTheLastEighth_InteractiveStillAdmitted()
+    {
+        await using ModelBatcher batcher = CreateBatcher(capacity: 16);
+        List<ModelBatcher.Admission> held = [.. Enumerable.Range(0, 14).Select(_ => batcher.Admit(WorkPriority.Bulk))];
+
+        Assert.Throws<QueueFullException>(() => batcher.Admit(WorkPriority.Bulk));
+        held.Add(batcher.Admit(WorkPriority.Interactive));
+        held.Add(batcher.Admit(WorkPriority.Interactive));
+        Assert.Throws<QueueFullException>(() => batcher.Admit(WorkPriority.Interactive));
+
+        Assert.Equal(16, batcher.QueueDepth);
+        held.ForEach(a => a.Release());
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    [Fact]
     public async Task DrainAsync_AdmittedImageStillDecoding_RefusesNewOnesWaitsForItAndScoresIt()
     {
         await using ModelBatcher batcher = CreateBatcher();
-        ModelBatcher.Admission decoding = batcher.Admit();
+        ModelBatcher.Admission decoding = batcher.Admit(WorkPriority.Bulk);
 
         Task drain = batcher.DrainAsync(CancellationToken.None);
-        Assert.Throws<ServiceStoppingException>(() => batcher.Admit());
+        Assert.Throws<ServiceStoppingException>(() => batcher.Admit(WorkPriority.Bulk));
         Assert.False(drain.IsCompleted);
         float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
         tensor.AsSpan(0, TensorLength).Fill(9);
@@ -318,7 +334,7 @@ public sealed class ModelBatcherTests
     public async Task DrainAsync_AdmittedImageThatGoesNoFurther_EndsWhenItsPlaceIsReleased()
     {
         await using ModelBatcher batcher = CreateBatcher();
-        ModelBatcher.Admission invalid = batcher.Admit();
+        ModelBatcher.Admission invalid = batcher.Admit(WorkPriority.Bulk);
         Task drain = batcher.DrainAsync(CancellationToken.None);
         Assert.False(drain.IsCompleted);
 
@@ -331,7 +347,7 @@ public sealed class ModelBatcherTests
     public async Task EnqueueAsync_AfterAHardStop_FailsSayingTheStopCameBeforeTheImageWasScored()
     {
         ModelBatcher batcher = CreateBatcher();
-        ModelBatcher.Admission admitted = batcher.Admit();
+        ModelBatcher.Admission admitted = batcher.Admit(WorkPriority.Bulk);
         await batcher.DisposeAsync();
         float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
 
@@ -347,7 +363,7 @@ public sealed class ModelBatcherTests
         double before = gauge.Value;
         await using ModelBatcher batcher = new("gauge-probe", _runner, new ModelBatchingSettings(16, TimeSpan.Zero, 1, 4, []), _time, NullLogger.Instance);
         (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
-        using ModelBatcher.Admission decoding = batcher.Admit();
+        using ModelBatcher.Admission decoding = batcher.Admit(WorkPriority.Bulk);
         using CancellationTokenSource cts = new();
         Task<BatchResult> cancelled = Enqueue(batcher, 1, ct: cts.Token);
         Task<BatchResult> queued = Enqueue(batcher, 2);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Detector.Engine.Batching;
 using Detector.Engine.Scoring;
 
 namespace Detector.Engine.Tests.Scoring;
@@ -38,6 +40,77 @@ public sealed class CpuWorkPoolTests
         bool poolThread = await Task.Run(() => pool.RunAsync(static _ => Thread.CurrentThread.IsThreadPoolThread, 0, CancellationToken.None));
 
         Assert.True(poolThread);
+    }
+
+    /// <summary>Occupies the pool's only worker until the returned event is set.</summary>
+    private static async Task<(ManualResetEventSlim Release, Task Busy)> OccupyAsync(CpuWorkPool pool)
+    {
+        ManualResetEventSlim release = new();
+        using SemaphoreSlim entered = new(0);
+        Task busy = Task.Run(() => pool.RunAsync(s => { s.Entered.Release(); s.Release.Wait(); return 0; }, (Entered: entered, Release: release), CancellationToken.None));
+        Assert.True(await entered.WaitAsync(TimeSpan.FromSeconds(30)));
+        return (release, busy);
+    }
+
+    [Fact]
+    public async Task RunAsync_BulkAndInteractiveWaiting_InteractiveGetsTheFreedWorkerFirst()
+    {
+        using CpuWorkPool pool = new(1);
+        (ManualResetEventSlim release, Task busy) = await OccupyAsync(pool);
+        ConcurrentQueue<string> order = new();
+        Task bulk = pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None);
+        Task interactive = pool.RunAsync(o => { o.Enqueue("interactive"); return 0; }, order, WorkPriority.Interactive, CancellationToken.None);
+        Assert.Equal(2, pool.Waiting);
+
+        release.Set();
+        await Task.WhenAll(busy, bulk, interactive).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["interactive", "bulk"], order);
+        release.Dispose();
+    }
+
+    [Fact]
+    public async Task RunAsync_InteractiveKeepsArriving_BulkGetsEveryFourthWorker()
+    {
+        // One worker, one bulk image and eight interactive ones waiting: the bulk image runs fourth, not last.
+        using CpuWorkPool pool = new(1);
+        (ManualResetEventSlim release, Task busy) = await OccupyAsync(pool);
+        ConcurrentQueue<string> order = new();
+        List<Task> waiting = [pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None)];
+        for (int i = 0; i < 8; i++)
+        {
+            string name = $"i{i}";
+            waiting.Add(pool.RunAsync(o => { o.Enqueue(name); return 0; }, order, WorkPriority.Interactive, CancellationToken.None));
+        }
+
+        release.Set();
+        await Task.WhenAll([busy, .. waiting]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["i0", "i1", "i2", "bulk", "i3", "i4", "i5", "i6", "i7"], order);
+        release.Dispose();
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledWhileWaiting_NeverRunsAndTheWorkerGoesToTheNext()
+    {
+        using CpuWorkPool pool = new(1);
+        (ManualResetEventSlim release, Task busy) = await OccupyAsync(pool);
+        using CancellationTokenSource cts = new();
+        bool cancelledRan = false;
+        Task<int> cancelled = pool.RunAsync(_ => { cancelledRan = true; return 1; }, 0, WorkPriority.Interactive, cts.Token);
+        Task<int> next = pool.RunAsync(_ => 2, 0, WorkPriority.Bulk, CancellationToken.None);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(1, pool.Waiting);
+        release.Set();
+
+        Assert.Equal(2, await next.WaitAsync(TimeSpan.FromSeconds(30)));
+        await busy;
+        Assert.False(cancelledRan);
+        Assert.Equal(0, pool.Waiting);
+        Assert.Equal(3, await pool.RunAsync(_ => 3, 0, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30))); // the worker was freed
+        release.Dispose();
     }
 
     /// <summary>Counts what is posted to it and never runs it, so that work sent here would never complete.</summary>
