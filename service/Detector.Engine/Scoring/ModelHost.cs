@@ -59,6 +59,19 @@ public sealed class ModelHost : IAsyncDisposable
         IExecutionProviderProbe probe,
         TimeProvider time,
         ILogger<ModelHost> logger)
+        : this(definitions, inference, batching, probe, time, logger, wrapRunner: null)
+    {
+    }
+
+    /// <summary>As the public constructor, with each model's runner (warm-up included) wrapped: the seam through which tests hold a model at a gate.</summary>
+    internal ModelHost(
+        IReadOnlyList<ModelDefinition> definitions,
+        InferenceOptions inference,
+        BatchingOptions batching,
+        IExecutionProviderProbe probe,
+        TimeProvider time,
+        ILogger<ModelHost> logger,
+        Func<IModelRunner, IModelRunner>? wrapRunner)
     {
         _logger = logger;
         Time = time;
@@ -71,7 +84,7 @@ public sealed class ModelHost : IAsyncDisposable
                 LogProvider(definition, session.Provider, inference);
                 ModelBatchingSettings settings = batching.For(definition.Name, definition.Manifest.MaxBatchSize, onGpu: session.Provider.Provider == ExecutionProviderSelector.Cuda);
                 session.OpenSessionPerBatchSize(settings.PadToSizes);
-                ModelBatcher batcher = new(definition.Name, session, settings, time, logger);
+                ModelBatcher batcher = new(definition.Name, wrapRunner?.Invoke(session) ?? session, settings, time, logger);
                 models.Add(new LoadedModel(definition, session, batcher));
                 EngineLog.ModelLoaded(_logger, definition.Name, definition.Manifest.Version, definition.Manifest.Task.ToWireName(), session.Provider.Provider, settings.MaxBatchSize, definition.FileSha256);
             }

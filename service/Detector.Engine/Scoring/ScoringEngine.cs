@@ -75,6 +75,26 @@ public sealed class ScoringEngine
         throw refusal;
     }
 
+    /// <summary>
+    /// Counts <paramref name="images"/> that the API refused before handing them over (no image, an id too long, an
+    /// unknown evidence level) as invalid for each model the request names, or the defaults. A model list that does not
+    /// resolve counts for no model, as in <see cref="ScoreAsync"/>.
+    /// </summary>
+    public void CountInvalid(IReadOnlyList<string> modelNames, int images = 1)
+    {
+        IReadOnlyList<LoadedModel> models;
+        try
+        {
+            models = ResolveModels(modelNames);
+        }
+        catch (UnknownModelException)
+        {
+            return;
+        }
+
+        CountOutcome(models, EngineMetrics.Outcome.Invalid, from: 0, images);
+    }
+
     public async Task<ImageScore> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken)
     {
         long start = Stopwatch.GetTimestamp();
@@ -211,6 +231,25 @@ public sealed class ScoringEngine
     private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, ModelBatcher.Admission[] admissions, long queuedAt, CancellationToken abandon, StrongBox<bool> started)
     {
         started.Value = true;
+
+        // A model handed the image counts it from then on (its batcher does). An unexpected failure before that (a
+        // decoder or preprocessing bug, which reaches the client as INTERNAL) is counted here as failed for the models
+        // not yet handed the image; ImageRejectedException is counted as invalid by ScoreAsync.
+        int handedOver = 0;
+        try
+        {
+            return PrepareImage(request, sha256, models, admissions, queuedAt, abandon, ref handedOver);
+        }
+        catch (Exception ex) when (ex is not ImageRejectedException)
+        {
+            CountOutcome(models, EngineMetrics.Outcome.Failed, from: handedOver);
+            throw;
+        }
+    }
+
+    /// <summary>The work of <see cref="Prepare"/>; <paramref name="handedOver"/> says how many models count the image themselves.</summary>
+    private Prepared PrepareImage(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, ModelBatcher.Admission[] admissions, long queuedAt, CancellationToken abandon, ref int handedOver)
+    {
         long decodeStart = Stopwatch.GetTimestamp();
         TimeSpan workerWait = Stopwatch.GetElapsedTime(queuedAt, decodeStart);
         EngineMetrics.WorkerWait.Observe(workerWait.TotalSeconds);
@@ -238,11 +277,13 @@ public sealed class ScoringEngine
                 try
                 {
                     pending[i] = models[i].Batcher.EnqueueAsync(admissions[i], tensor, length, height, width, request.Priority, request.Deadline, abandon);
+                    handedOver = i + 1;
                 }
                 catch (Exception ex)
                 {
                     // This model counted its refusal and those before it are abandoned with the image; the ones after it
                     // were asked too, and leave with it, for the same reason when it is a stop.
+                    handedOver = models.Count;
                     CountLeft(models, ex, request.Deadline, from: i + 1);
                     throw;
                 }

@@ -19,8 +19,8 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
     public override async Task<ScoreResponse> Score(ScoreRequest request, ServerCallContext context)
     {
-        ImageInput image = request.Image ?? throw GrpcErrors.InvalidArgument("image is required");
-        ValidateId(image.Id);
+        ImageInput image = request.Image ?? throw Refuse(request.Options, "image is required");
+        ValidateId(image.Id, request.Options);
         try
         {
             ImageScore score = await engine.ScoreAsync(ToEngineRequest(image, request.Options, WorkPriority.Interactive, context), context.CancellationToken);
@@ -46,7 +46,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
 
         // The options apply to every image: an unknown model or evidence level fails the whole call, not each item.
         IReadOnlyList<LoadedModel> models = ResolveOrThrow(request.Options);
-        _ = EvidenceScopeOf(request.Options, WorkPriority.Bulk);
+        _ = EvidenceScopeOf(request.Options, WorkPriority.Bulk, images: request.Images.Count);
         RefuseIfNotAccepting(models, request.Images.Count);
         Task<ImageResult>[] results = new Task<ImageResult>[request.Images.Count];
         for (int i = 0; i < results.Length; i++)
@@ -176,7 +176,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     private async Task ScoreAndPublishAsync(ScoreStreamRequest message, ServerCallContext context, ChannelWriter<ImageResult> finished, SemaphoreSlim inFlight)
     {
         ImageResult result = message.Image is null
-            ? ResultMapper.Failed("", new Status(StatusCode.InvalidArgument, "image is required"))
+            ? ResultMapper.Failed("", Refuse(message.Options, "image is required").Status)
             : await ScoreItemAsync(message.Image, message.Options, context);
 
         // The writer frees the slot once the result is on the wire.
@@ -191,7 +191,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     {
         try
         {
-            ValidateId(image.Id);
+            ValidateId(image.Id, scoreOptions);
             ImageScore score = await engine.ScoreAsync(ToEngineRequest(image, scoreOptions, WorkPriority.Bulk, context), context.CancellationToken);
             return ResultMapper.ToProto(score);
         }
@@ -210,7 +210,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
         return new ScoringRequest(image.Id, image.Data.Memory, models, priority, deadline, EvidenceScopeOf(scoreOptions, priority));
     }
 
-    private EvidenceScope EvidenceScopeOf(ScoreOptions? scoreOptions, WorkPriority priority)
+    private EvidenceScope EvidenceScopeOf(ScoreOptions? scoreOptions, WorkPriority priority, int images = 1)
     {
         EvidenceScope byDefault = priority == WorkPriority.Bulk ? _options.DefaultBulkEvidence ?? _options.DefaultEvidence : _options.DefaultEvidence;
         if (scoreOptions is null)
@@ -224,7 +224,7 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
             EvidenceLevel.Full => EvidenceScope.Full,
             EvidenceLevel.Metadata => EvidenceScope.Metadata,
             EvidenceLevel.None => EvidenceScope.None,
-            _ => throw GrpcErrors.InvalidArgument($"evidence level {(int)scoreOptions.Evidence} is not one of FULL, METADATA, NONE"),
+            _ => throw Refuse(scoreOptions, $"evidence level {(int)scoreOptions.Evidence} is not one of FULL, METADATA, NONE", images),
         };
 
         // skip_evidence (the older switch) wins over any valid level, as the proto says.
@@ -250,31 +250,56 @@ internal sealed class DetectorGrpcService(ScoringEngine engine, IOptions<ApiOpti
     /// </summary>
     private void ValidateModelNames(ScoreOptions? scoreOptions)
     {
+        if (ModelNamesProblem(scoreOptions) is { } problem)
+        {
+            throw GrpcErrors.InvalidArgument(problem);
+        }
+    }
+
+    private string? ModelNamesProblem(ScoreOptions? scoreOptions)
+    {
         if (scoreOptions is null)
         {
-            return;
+            return null;
         }
 
         if (scoreOptions.Models.Count > _options.MaxModelsPerRequest)
         {
-            throw GrpcErrors.InvalidArgument($"{scoreOptions.Models.Count} model names in one request, over the limit of {_options.MaxModelsPerRequest}");
+            return $"{scoreOptions.Models.Count} model names in one request, over the limit of {_options.MaxModelsPerRequest}";
         }
 
         foreach (string name in scoreOptions.Models)
         {
             if (name.Length > ApiOptions.MaxModelNameLength)
             {
-                throw GrpcErrors.InvalidArgument($"a model name is {name.Length} characters long, over the limit of {ApiOptions.MaxModelNameLength}");
+                return $"a model name is {name.Length} characters long, over the limit of {ApiOptions.MaxModelNameLength}";
             }
         }
+
+        return null;
     }
 
-    private void ValidateId(string id)
+    private void ValidateId(string id, ScoreOptions? scoreOptions)
     {
         if (id.Length > _options.MaxIdLength)
         {
-            throw GrpcErrors.InvalidArgument($"id is {id.Length} characters long, over the limit of {_options.MaxIdLength}");
+            throw Refuse(scoreOptions, $"id is {id.Length} characters long, over the limit of {_options.MaxIdLength}");
         }
+    }
+
+    /// <summary>
+    /// INVALID_ARGUMENT for <paramref name="images"/> refused here, before the engine was handed them; the engine counts
+    /// them as invalid for the models the request names (or the defaults). A model list that is itself invalid counts
+    /// for no model, as on every path.
+    /// </summary>
+    private RpcException Refuse(ScoreOptions? scoreOptions, string reason, int images = 1)
+    {
+        if (ModelNamesProblem(scoreOptions) is null)
+        {
+            engine.CountInvalid(scoreOptions is null ? [] : scoreOptions.Models, images);
+        }
+
+        return GrpcErrors.InvalidArgument(reason);
     }
 
     private void RefuseIfNotAccepting(IReadOnlyList<LoadedModel> models, int images)

@@ -107,6 +107,50 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task Instances_Two_TwoBatchesRunAtOnceAndAThirdWaitsForOneToFinish()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 1, delayMs: 0, instances: 2);
+        TaskCompletionSource gateA = _runner.HoldNextBatch();
+        TaskCompletionSource gateB = _runner.HoldNextBatch();
+        Task<BatchResult> a = Enqueue(batcher, 1);
+        Assert.True(await _runner.Entered.WaitAsync(WaitLimit));
+        Task<BatchResult> b = Enqueue(batcher, 2);
+        Assert.True(await _runner.Entered.WaitAsync(WaitLimit));
+
+        // Both instances are inside the model, each holding one batch; the third image has no instance to run it.
+        Task<BatchResult> c = Enqueue(batcher, 3);
+        Assert.Equal(2, batcher.InFlight);
+        Assert.Equal(1, batcher.QueueDepth);
+        Assert.False(c.IsCompleted);
+
+        gateA.SetResult();
+        BatchResult third = await c.WaitAsync(WaitLimit);
+
+        Assert.Equal(3f, third.Raw[0]);
+        Assert.Equal(1f, (await a).Raw[0]);
+        Assert.False(b.IsCompleted);
+        gateB.SetResult();
+        Assert.Equal(2f, (await b.WaitAsync(WaitLimit)).Raw[0]);
+    }
+
+    [Fact]
+    public async Task Instances_One_ASecondBatchWaitsForTheFirst()
+    {
+        await using ModelBatcher batcher = CreateBatcher(maxBatch: 1, delayMs: 0, instances: 1);
+        (TaskCompletionSource gate, Task<BatchResult> first) = await OccupyModelAsync(batcher);
+
+        Task<BatchResult> second = Enqueue(batcher, 2);
+        Assert.Equal(1, batcher.InFlight);
+        Assert.Equal(1, batcher.QueueDepth);
+        Assert.False(second.IsCompleted);
+        Assert.Equal(0, _runner.Entered.CurrentCount);
+
+        gate.SetResult();
+        await Task.WhenAll(first, second).WaitAsync(WaitLimit);
+        Assert.Equal([[-1f], [2f]], _runner.Batches.ToArray());
+    }
+
+    [Fact]
     public async Task Enqueue_CancelledWhileQueued_LeavesQueueAndNeverReachesModel()
     {
         await using ModelBatcher batcher = CreateBatcher();

@@ -144,6 +144,39 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
         Assert.Equal(0, host.Models.Single(m => m.Name == "outcome-admission").Batcher.QueueDepth);
     }
 
+    [Fact]
+    public async Task ScoreAsync_DecoderFailsUnexpectedly_EachModelCountedAsFailedOnce()
+    {
+        // Arrange: a decoder bug (not a refused image), which the client sees as INTERNAL.
+        string[] names = ["outcome-broken-a", "outcome-broken-b"];
+        foreach (string name in names)
+        {
+            _folder.AddTinyModel(name);
+        }
+
+        await using ModelHost host = CreateHost();
+        host.WarmUp();
+        using CpuWorkPool pool = new(1);
+        ScoringEngine engine = new(host, new ThrowingDecoder(), pool);
+        string[] outcomes = [EngineMetrics.Outcome.Failed, EngineMetrics.Outcome.Invalid, EngineMetrics.Outcome.Cancelled, EngineMetrics.Outcome.Success];
+        double[] before = [.. names.SelectMany(n => outcomes.Select(o => EngineMetrics.Requests.WithLabels(n, o).Value))];
+
+        // Act
+        await Assert.ThrowsAsync<InvalidOperationException>(() => engine.ScoreAsync(Request() with { Models = names }, CancellationToken.None));
+
+        // Assert: failed once for each model, nothing else.
+        double[] after = [.. names.SelectMany(n => outcomes.Select(o => EngineMetrics.Requests.WithLabels(n, o).Value))];
+        Assert.Equal([before[0] + 1, before[1], before[2], before[3], before[4] + 1, before[5], before[6], before[7]], after);
+    }
+
+    /// <summary>A decoder with a bug: every decode throws an exception that is not a refused image.</summary>
+    private sealed class ThrowingDecoder : IImageDecoder
+    {
+        public ImageHeader Identify(ReadOnlyMemory<byte> data) => throw new InvalidOperationException("decoder bug");
+
+        public DecodedImage Decode(ReadOnlyMemory<byte> data) => throw new InvalidOperationException("decoder bug");
+    }
+
     /// <summary>A decoder that signals when a decode starts and holds it until released (a sync point).</summary>
     private sealed class GatedDecoder(IImageDecoder inner) : IImageDecoder, IDisposable
     {
