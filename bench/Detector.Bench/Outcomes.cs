@@ -125,7 +125,7 @@ internal sealed class Outcomes
         {
             _decode += timings.DecodeSeconds;
             _preprocess += timings.PreprocessSeconds;
-            // Waiting, for a decode worker or in the model's queue (the server reports them apart since 2026-11-29 10:00 UTC).
+            // Waiting, for a decode worker or in the model's queue (the server reports them apart since 2026-11-29 08:30 UTC).
             _queue += timings.WorkerWaitSeconds + timings.QueueSeconds;
             _inference += timings.InferenceSeconds;
             _evidence += timings.EvidenceSeconds;
