@@ -1,12 +1,9 @@
 using System.Collections.Concurrent;
-using Detector.Engine.Batching;
+using Detector.Engine.Hosting;
 using Detector.Engine.Inference;
-using Detector.Engine.Models;
 using Detector.Engine.Scoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Detector.Server.Tests;
 
@@ -32,14 +29,7 @@ internal sealed class RunnerGate
     public void Install(IServiceCollection services)
     {
         services.RemoveAll<ModelHost>();
-        services.AddSingleton(sp => new ModelHost(
-            ModelRepository.Load(sp.GetRequiredService<IOptions<ModelRepositoryOptions>>().Value),
-            sp.GetRequiredService<IOptions<InferenceOptions>>().Value,
-            sp.GetRequiredService<IOptions<BatchingOptions>>().Value,
-            sp.GetRequiredService<IExecutionProviderProbe>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ModelHost>>(),
-            inner => new GatedRunner(inner, this)));
+        services.AddSingleton(sp => EngineServiceCollectionExtensions.CreateModelHost(sp, inner => new GatedRunner(inner, this)));
     }
 
     private sealed class GatedRunner(IModelRunner inner, RunnerGate owner) : IModelRunner

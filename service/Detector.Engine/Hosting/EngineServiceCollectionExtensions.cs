@@ -37,17 +37,21 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IExecutionProviderProbe, OrtExecutionProviderProbe>();
         services.AddSingleton<IImageDecoder>(sp => new ImageSharpDecoder(sp.GetRequiredService<IOptions<ImagingOptions>>().Value));
         services.AddSingleton(sp => new CpuWorkPool(sp.GetRequiredService<IOptions<WorkPoolOptions>>().Value.Workers));
-        services.AddSingleton(sp => new ModelHost(
-            ModelRepository.Load(sp.GetRequiredService<IOptions<ModelRepositoryOptions>>().Value),
-            sp.GetRequiredService<IOptions<InferenceOptions>>().Value,
-            sp.GetRequiredService<IOptions<BatchingOptions>>().Value,
-            sp.GetRequiredService<IExecutionProviderProbe>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ModelHost>>()));
+        services.AddSingleton(sp => CreateModelHost(sp));
         services.AddSingleton<ScoringEngine>();
         services.AddHostedService<ModelLifecycleService>();
         return services;
     }
+
+    /// <summary>The model host from the registered settings; <paramref name="wrapRunner"/> is the tests' seam (see <see cref="ModelHost"/>).</summary>
+    internal static ModelHost CreateModelHost(IServiceProvider sp, Func<IModelRunner, IModelRunner>? wrapRunner = null) => new(
+        ModelRepository.Load(sp.GetRequiredService<IOptions<ModelRepositoryOptions>>().Value),
+        sp.GetRequiredService<IOptions<InferenceOptions>>().Value,
+        sp.GetRequiredService<IOptions<BatchingOptions>>().Value,
+        sp.GetRequiredService<IExecutionProviderProbe>(),
+        sp.GetRequiredService<TimeProvider>(),
+        sp.GetRequiredService<ILogger<ModelHost>>(),
+        wrapRunner);
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {
