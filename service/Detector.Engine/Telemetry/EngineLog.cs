@@ -20,6 +20,6 @@ internal static partial class EngineLog
     [LoggerMessage(5, LogLevel.Error, "Model {Model}: a batch of {Count} failed")]
     public static partial void BatchFailed(ILogger logger, Exception exception, string model, int count);
 
-    [LoggerMessage(6, LogLevel.Information, "Draining: {Queued} queued and {InFlight} running images to answer before stopping")]
+    [LoggerMessage(6, LogLevel.Information, "Draining: {Queued} admitted images (queued or decoding) and {InFlight} running to answer before stopping")]
     public static partial void Draining(ILogger logger, int queued, int inFlight);
 }
