@@ -93,12 +93,25 @@ public sealed class ModelBatcher : IAsyncDisposable
     public Admission Admit(WorkPriority priority)
     {
         // Bulk may fill all but the last eighth of the queue: a pipeline's backlog must not refuse an investigator's image.
+        // Compare-and-swap, not increment-then-check: a refused bulk image must not hold a place even for an instant, or
+        // an interactive image arriving then would be refused with its reserve free.
         int limit = priority == WorkPriority.Interactive ? _settings.QueueCapacity : _settings.QueueCapacity - (_settings.QueueCapacity / 8);
-        if (Interlocked.Increment(ref _held) > limit)
+        int held = Volatile.Read(ref _held);
+        while (true)
         {
-            Leave();
-            EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Rejected).Inc();
-            throw new QueueFullException(_model, _settings.QueueCapacity, RetryAfter());
+            if (held >= limit)
+            {
+                EngineMetrics.Requests.WithLabels(_model, EngineMetrics.Outcome.Rejected).Inc();
+                throw new QueueFullException(_model, _settings.QueueCapacity, RetryAfter());
+            }
+
+            int seen = Interlocked.CompareExchange(ref _held, held + 1, held);
+            if (seen == held)
+            {
+                break;
+            }
+
+            held = seen;
         }
 
         // Checked after counting the image, so that a drain that saw nothing held cannot miss it (see RunInstanceAsync).
@@ -166,9 +179,23 @@ public sealed class ModelBatcher : IAsyncDisposable
         BatchItem item = new(this, tensor, tensorLength, height, width, priority, _time.GetTimestamp());
         Interlocked.Increment(ref _queued);
         item.Arm(deadline, cancellationToken);
+        bool queued = false;
         lock (_gate)
         {
-            (priority == WorkPriority.Interactive ? _interactive : _bulk).Enqueue(item);
+            // A hard stop may have swept the lanes since the check above, its instances gone: never queue behind it.
+            // DisposeAsync sets _closed before it sweeps under this lock, so either the sweep finds the image or the
+            // image sees _closed here.
+            if (!_closed)
+            {
+                (priority == WorkPriority.Interactive ? _interactive : _bulk).Enqueue(item);
+                queued = true;
+            }
+        }
+
+        if (!queued)
+        {
+            item.Abandon(ServiceStoppingException.BeforeScored());
+            return item.Completion.Task;
         }
 
         Ring();

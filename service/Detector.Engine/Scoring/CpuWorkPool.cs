@@ -92,45 +92,47 @@ public sealed class CpuWorkPool : IDisposable
         }
     }
 
-    /// <summary>Hands the worker to the next waiter (interactive first, bulk's share kept), or frees it.</summary>
+    /// <summary>Hands the worker to the next live waiter (interactive first, bulk's share kept), or frees it.</summary>
     private void Release()
     {
-        while (true)
+        // Under the lock, so that the share counts only waiters that really got the worker (a cancelled one is skipped
+        // without using a turn); granting only queues the waiter's continuation, it runs nothing here.
+        lock (_gate)
         {
-            Waiter? next;
-            lock (_gate)
+            while (true)
             {
-                next = TakeNext();
-                if (next is null)
+                DropCancelledAtHead(_interactive);
+                DropCancelledAtHead(_bulk);
+                if (_interactive.Count == 0 && _bulk.Count == 0)
                 {
                     _free++;
                     return;
                 }
-            }
 
-            if (next.TryGrant())
-            {
+                bool bulkWaiting = _bulk.Count > 0;
+                bool bulkTurn = bulkWaiting && (_interactive.Count == 0 || _bulkSkipped >= BulkStarvationLimit);
+                Waiter next = bulkTurn ? _bulk.Dequeue() : _interactive.Dequeue();
+                if (!next.TryGrant())
+                {
+                    continue; // cancelled since the look at the head
+                }
+
+                if (bulkWaiting)
+                {
+                    _bulkSkipped = bulkTurn ? 0 : _bulkSkipped + 1;
+                }
+
                 return;
             }
-
-            // Cancelled meanwhile: the worker goes to the one after it.
         }
     }
 
-    private Waiter? TakeNext()
+    private static void DropCancelledAtHead(Queue<Waiter> lane)
     {
-        bool bulkWaiting = _bulk.Count > 0;
-        bool bulkTurn = bulkWaiting && (_interactive.Count == 0 || _bulkSkipped >= BulkStarvationLimit);
-        Waiter? next = null;
-        if (bulkTurn ? _bulk.TryDequeue(out next) : _interactive.TryDequeue(out next))
+        while (lane.TryPeek(out Waiter? head) && head.IsCancelled)
         {
-            if (bulkWaiting)
-            {
-                _bulkSkipped = bulkTurn ? 0 : _bulkSkipped + 1;
-            }
+            lane.Dequeue();
         }
-
-        return next;
     }
 
     private void LeftTheLine()
@@ -161,6 +163,8 @@ public sealed class CpuWorkPool : IDisposable
                 this);
             await _turn.Task.ConfigureAwait(false);
         }
+
+        public bool IsCancelled => Volatile.Read(ref _state) == Cancelled;
 
         public bool TryGrant()
         {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Detector.Engine.Batching;
 using Detector.Engine.Models;
@@ -116,23 +115,22 @@ public sealed class ScoringEngine
         // If one model refuses the image, the others must not spend inference on it.
         using CancellationTokenSource abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Prepared prepared;
-        StrongBox<bool> started = new();
+        PrepareProgress progress = new();
         try
         {
             string sha256 = Convert.ToHexStringLower(SHA256.HashData(request.Data.Span));
-            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Admissions, s.Queued, s.Abandon, s.Started), (Engine: this, Request: request, Sha256: sha256, Models: models, Admissions: admissions, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Started: started), request.Priority, cancellationToken).ConfigureAwait(false);
+            prepared = await _pool.RunAsync(static s => s.Engine.Prepare(s.Request, s.Sha256, s.Models, s.Admissions, s.Queued, s.Abandon, s.Progress), (Engine: this, Request: request, Sha256: sha256, Models: models, Admissions: admissions, Queued: Stopwatch.GetTimestamp(), Abandon: abandon.Token, Progress: progress), request.Priority, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageRejectedException ex)
         {
+            // Refused before any model was handed the image today (every model's limits are checked first); should a
+            // refusal ever come later, the models already holding the image count it themselves and must not run it.
             EngineMetrics.InvalidImages.WithLabels(ex.Rejection.ToString()).Inc();
-            foreach (LoadedModel model in models)
-            {
-                EngineMetrics.Requests.WithLabels(model.Name, EngineMetrics.Outcome.Invalid).Inc();
-            }
-
+            CountOutcome(models, EngineMetrics.Outcome.Invalid, from: progress.HandedOver);
+            await abandon.CancelAsync().ConfigureAwait(false);
             throw;
         }
-        catch (OperationCanceledException) when (!started.Value)
+        catch (OperationCanceledException) when (!progress.Started)
         {
             // Cancelled, or past its deadline, while waiting for a worker: it never reached a model, which would count it.
             CountAbandoned(models, request.Deadline);
@@ -228,23 +226,29 @@ public sealed class ScoringEngine
     /// Runs on a worker: decode, preprocess into a pooled tensor and queue it for each model (in the places admitted on
     /// arrival), then the evidence layer on the same pixels while the models work.
     /// </summary>
-    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, ModelBatcher.Admission[] admissions, long queuedAt, CancellationToken abandon, StrongBox<bool> started)
+    private Prepared Prepare(ScoringRequest request, string sha256, IReadOnlyList<LoadedModel> models, ModelBatcher.Admission[] admissions, long queuedAt, CancellationToken abandon, PrepareProgress progress)
     {
-        started.Value = true;
+        progress.Started = true;
 
         // A model handed the image counts it from then on (its batcher does). An unexpected failure before that (a
         // decoder or preprocessing bug, which reaches the client as INTERNAL) is counted here as failed for the models
         // not yet handed the image; ImageRejectedException is counted as invalid by ScoreAsync.
-        int handedOver = 0;
         try
         {
-            return PrepareImage(request, sha256, models, admissions, queuedAt, abandon, ref handedOver);
+            return PrepareImage(request, sha256, models, admissions, queuedAt, abandon, ref progress.HandedOver);
         }
         catch (Exception ex) when (ex is not ImageRejectedException)
         {
-            CountOutcome(models, EngineMetrics.Outcome.Failed, from: handedOver);
+            CountOutcome(models, EngineMetrics.Outcome.Failed, from: progress.HandedOver);
             throw;
         }
+    }
+
+    /// <summary>How far a worker got with one image: whether it started, and how many models it handed the image to.</summary>
+    private sealed class PrepareProgress
+    {
+        public volatile bool Started;
+        public int HandedOver;
     }
 
     /// <summary>The work of <see cref="Prepare"/>; <paramref name="handedOver"/> says how many models count the image themselves.</summary>

@@ -401,6 +401,105 @@ public sealed class ModelBatcherTests
     }
 
     [Fact]
+    public async Task EnqueueAsync_HardStopWhileTheImageIsBeingQueued_FailsItInsteadOfLeavingItUnanswered()
+    {
+        // Arrange: the image passes the "closed?" check, then stops while its deadline timer is created; the batcher
+        // is disposed meanwhile (its instances end, its lanes are swept), and only then is the image queued.
+        BlockingTimerTime time = new();
+        ModelBatcher batcher = new("fake", _runner, new ModelBatchingSettings(16, TimeSpan.Zero, 1, 4, []), time, NullLogger.Instance);
+        ModelBatcher.Admission admitted = batcher.Admit(WorkPriority.Bulk);
+        float[] tensor = ArrayPool<float>.Shared.Rent(TensorLength);
+        // StartNew, not Task.Run: the outer task ends when EnqueueAsync returns, whatever becomes of the image's own task.
+        Task<Task<BatchResult>> queueing = Task.Factory.StartNew(() => batcher.EnqueueAsync(admitted, tensor, TensorLength, 1, 1, WorkPriority.Bulk, time.GetUtcNow().AddHours(1), CancellationToken.None), CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
+        Assert.True(await time.Entered.WaitAsync(WaitLimit));
+
+        // Act
+        await batcher.DisposeAsync();
+        time.Release.Set();
+        Task<BatchResult> result = await queueing.WaitAsync(WaitLimit);
+
+        // Assert
+        ServiceStoppingException ex = await Assert.ThrowsAsync<ServiceStoppingException>(() => result.WaitAsync(WaitLimit));
+        Assert.Contains("stopped before this image was scored", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, batcher.QueueDepth);
+    }
+
+    /// <summary>Fake time whose first timer creation waits until released (a sync point inside EnqueueAsync).</summary>
+    private sealed class BlockingTimerTime : FakeTimeProvider
+    {
+        private int _calls;
+
+        public SemaphoreSlim Entered { get; } = new(0);
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                Entered.Release();
+                Release.Wait();
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
+    public async Task Admit_BulkRefusedAtItsLimitWhileInteractiveComeAndGo_NeverRefusesAnInteractiveImage()
+    {
+        // Concurrency check, not timing: one thread keeps asking for bulk places at the bulk limit (all refused) while
+        // another admits and releases interactive images in the reserve. A refused bulk request that held a place even
+        // for an instant would make some interactive admissions fail.
+        await using ModelBatcher batcher = CreateBatcher(capacity: 8);
+        List<ModelBatcher.Admission> bulk = [.. Enumerable.Range(0, 7).Select(_ => batcher.Admit(WorkPriority.Bulk))];
+        using CancellationTokenSource stop = new();
+        using SemaphoreSlim hammering = new(0);
+        Task hammer = Task.Run(() =>
+        {
+            int refused = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                if (refused == 1)
+                {
+                    hammering.Release();
+                }
+
+                try
+                {
+                    batcher.Admit(WorkPriority.Bulk).Release();
+                }
+                catch (QueueFullException)
+                {
+                    refused++;
+                }
+            }
+
+            return refused;
+        });
+        int interactiveRefused = 0;
+        Assert.True(await hammering.WaitAsync(WaitLimit));
+
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            try
+            {
+                batcher.Admit(WorkPriority.Interactive).Release();
+            }
+            catch (QueueFullException)
+            {
+                interactiveRefused++;
+            }
+        }
+
+        await stop.CancelAsync();
+        await hammer;
+        Assert.Equal(0, interactiveRefused);
+        Assert.Equal(7, batcher.QueueDepth);
+        bulk.ForEach(a => a.Release());
+    }
+
+    [Fact]
     public async Task QueueDepthGauge_FollowsAdmissionQueueingAndBatchesExactly()
     {
         Prometheus.Gauge.Child gauge = Telemetry.EngineMetrics.QueueDepth.WithLabels("gauge-probe");

@@ -91,6 +91,30 @@ public sealed class CpuWorkPoolTests
     }
 
     [Fact]
+    public async Task RunAsync_ACancelledBulkWaiter_DoesNotUseUpBulksTurn()
+    {
+        using CpuWorkPool pool = new(1);
+        (ManualResetEventSlim release, Task busy) = await OccupyAsync(pool);
+        ConcurrentQueue<string> order = new();
+        using CancellationTokenSource cts = new();
+        Task ghost = pool.RunAsync(o => { o.Enqueue("ghost"); return 0; }, order, WorkPriority.Bulk, cts.Token);
+        List<Task> waiting = [pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None)];
+        for (int i = 0; i < 8; i++)
+        {
+            string name = $"i{i}";
+            waiting.Add(pool.RunAsync(o => { o.Enqueue(name); return 0; }, order, WorkPriority.Interactive, CancellationToken.None));
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ghost);
+        release.Set();
+        await Task.WhenAll([busy, .. waiting]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["i0", "i1", "i2", "bulk", "i3", "i4", "i5", "i6", "i7"], order);
+        release.Dispose();
+    }
+
+    [Fact]
     public async Task RunAsync_CancelledWhileWaiting_NeverRunsAndTheWorkerGoesToTheNext()
     {
         using CpuWorkPool pool = new(1);

@@ -128,7 +128,8 @@ public sealed class ScoringEngineOutcomeTests : IDisposable
         ScoringEngine engine = new(host, decoder, pool);
         ScoringRequest request = Request() with { Models = ["outcome-admission"] };
         double rejectedBefore = EngineMetrics.Requests.WithLabels("outcome-admission", EngineMetrics.Outcome.Rejected).Value;
-        Task<ImageScore> first = engine.ScoreAsync(request, CancellationToken.None);
+        // On its own task: with a free worker the decode runs inline, and it is held at the gate.
+        Task<ImageScore> first = Task.Run(() => engine.ScoreAsync(request, CancellationToken.None));
         Assert.True(await decoder.Entered.WaitAsync(TimeSpan.FromSeconds(30)));
 
         // Act: refused before the method's first wait (a free worker was there; it was not used).
