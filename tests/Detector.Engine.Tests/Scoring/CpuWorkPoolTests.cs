@@ -52,6 +52,19 @@ public sealed class CpuWorkPoolTests
         return (release, busy);
     }
 
+    /// <summary>Queues one bulk job named "bulk", then eight interactive ones "i0".."i7", each recording its name when it runs.</summary>
+    private static List<Task> OneBulkThenEightInteractive(CpuWorkPool pool, ConcurrentQueue<string> order)
+    {
+        List<Task> waiting = [pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None)];
+        for (int i = 0; i < 8; i++)
+        {
+            string name = $"i{i}";
+            waiting.Add(pool.RunAsync(o => { o.Enqueue(name); return 0; }, order, WorkPriority.Interactive, CancellationToken.None));
+        }
+
+        return waiting;
+    }
+
     [Fact]
     public async Task RunAsync_BulkAndInteractiveWaiting_InteractiveGetsTheFreedWorkerFirst()
     {
@@ -76,12 +89,7 @@ public sealed class CpuWorkPoolTests
         using CpuWorkPool pool = new(1);
         (ManualResetEventSlim release, Task busy) = await OccupyAsync(pool);
         ConcurrentQueue<string> order = new();
-        List<Task> waiting = [pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None)];
-        for (int i = 0; i < 8; i++)
-        {
-            string name = $"i{i}";
-            waiting.Add(pool.RunAsync(o => { o.Enqueue(name); return 0; }, order, WorkPriority.Interactive, CancellationToken.None));
-        }
+        List<Task> waiting = OneBulkThenEightInteractive(pool, order);
 
         release.Set();
         await Task.WhenAll([busy, .. waiting]).WaitAsync(TimeSpan.FromSeconds(30));
@@ -98,12 +106,7 @@ public sealed class CpuWorkPoolTests
         ConcurrentQueue<string> order = new();
         using CancellationTokenSource cts = new();
         Task ghost = pool.RunAsync(o => { o.Enqueue("ghost"); return 0; }, order, WorkPriority.Bulk, cts.Token);
-        List<Task> waiting = [pool.RunAsync(o => { o.Enqueue("bulk"); return 0; }, order, WorkPriority.Bulk, CancellationToken.None)];
-        for (int i = 0; i < 8; i++)
-        {
-            string name = $"i{i}";
-            waiting.Add(pool.RunAsync(o => { o.Enqueue(name); return 0; }, order, WorkPriority.Interactive, CancellationToken.None));
-        }
+        List<Task> waiting = OneBulkThenEightInteractive(pool, order);
 
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ghost);
