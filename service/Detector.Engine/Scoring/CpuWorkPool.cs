@@ -23,14 +23,12 @@ public sealed class WorkPoolOptions
 /// </remarks>
 public sealed class CpuWorkPool : IDisposable
 {
-    private const int BulkStarvationLimit = 3;
-
     private readonly Lock _gate = new();
     private readonly Queue<Waiter> _interactive = new();
     private readonly Queue<Waiter> _bulk = new();
     private int _free;
     private int _waiting;
-    private int _bulkSkipped;
+    private BulkShare _bulkShare;
 
     public CpuWorkPool(int workers)
     {
@@ -110,17 +108,14 @@ public sealed class CpuWorkPool : IDisposable
                 }
 
                 bool bulkWaiting = _bulk.Count > 0;
-                bool bulkTurn = bulkWaiting && (_interactive.Count == 0 || _bulkSkipped >= BulkStarvationLimit);
+                bool bulkTurn = bulkWaiting && (_interactive.Count == 0 || _bulkShare.BulkFirst(room: 1, interactiveWaiting: true, bulkWaiting: true) == 1);
                 Waiter next = bulkTurn ? _bulk.Dequeue() : _interactive.Dequeue();
                 if (!next.TryGrant())
                 {
                     continue; // cancelled since the look at the head
                 }
 
-                if (bulkWaiting)
-                {
-                    _bulkSkipped = bulkTurn ? 0 : _bulkSkipped + 1;
-                }
+                _bulkShare.Record(bulkWaiting, bulkTaken: bulkTurn);
 
                 return;
             }
