@@ -24,8 +24,6 @@ namespace Detector.Engine.Batching;
 /// </summary>
 public sealed class ModelBatcher : IAsyncDisposable
 {
-    private const int BulkStarvationLimit = 3;
-
     // The longest a timer can be due (uint milliseconds less one, about 49.7 days); TimeProvider.System refuses more.
     private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
@@ -51,7 +49,7 @@ public sealed class ModelBatcher : IAsyncDisposable
     private int _queued;
     private int _inFlight;
     private int _busyInstances;
-    private int _bulkSkipped;
+    private BulkShare _bulkShare;
     private volatile bool _stopping;
     private volatile bool _closed;
     private volatile bool _toppingUp;
@@ -200,6 +198,13 @@ public sealed class ModelBatcher : IAsyncDisposable
 
         Ring();
         return item.Completion.Task;
+    }
+
+    /// <summary>A queued image leaves the lanes (taken into a batch, or abandoned): it no longer waits, and its place is free.</summary>
+    private void LeaveTheLane()
+    {
+        Interlocked.Decrement(ref _queued);
+        LeaveAdmitted();
     }
 
     /// <summary>An admitted image leaves without having been queued, or leaves the queue: its place is free.</summary>
@@ -390,19 +395,11 @@ public sealed class ModelBatcher : IAsyncDisposable
         lock (_gate)
         {
             bool bulkWaiting = _bulk.Count > 0;
-            int bulkShare = !bulkWaiting || _interactive.Count == 0 ? 0
-                : room > 1 ? Math.Max(1, room / 4)
-                : _bulkSkipped >= BulkStarvationLimit ? 1 : 0;
-
             int before = batch.Count;
-            int takenBulk = Take(_bulk, batch, bulkShare);
+            int takenBulk = Take(_bulk, batch, _bulkShare.BulkFirst(room, _interactive.Count > 0, bulkWaiting));
             Take(_interactive, batch, room - (batch.Count - before));
             takenBulk += Take(_bulk, batch, room - (batch.Count - before));
-
-            if (bulkWaiting)
-            {
-                _bulkSkipped = takenBulk > 0 ? 0 : _bulkSkipped + 1;
-            }
+            _bulkShare.Record(bulkWaiting, takenBulk > 0);
         }
     }
 
@@ -414,8 +411,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             // Abandoned images are left in the lane as ghosts and skipped here.
             if (item.TryReserve())
             {
-                Interlocked.Decrement(ref _queued);
-                LeaveAdmitted();
+                LeaveTheLane();
                 batch.Add(item);
                 taken++;
             }
@@ -646,8 +642,7 @@ public sealed class ModelBatcher : IAsyncDisposable
             if (previous == Queued)
             {
                 // Still counted in the queue: free its place now; the lane keeps a ghost that Take skips.
-                Interlocked.Decrement(ref _owner._queued);
-                _owner.LeaveAdmitted();
+                _owner.LeaveTheLane();
                 ReleaseTensor();
             }
 

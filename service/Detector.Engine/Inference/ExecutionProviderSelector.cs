@@ -69,9 +69,12 @@ public static class ExecutionProviderSelector
         }
         catch (Exception ex) when (IsCudaFailure(ex))
         {
-            return new ProviderChoice(Cpu, $"CUDA device {config.DeviceId} could not be used: {ex.Message}");
+            return new ProviderChoice(Cpu, CudaUnusable(config, ex.Message));
         }
     }
+
+    /// <summary>The fallback reason when the configured CUDA device fails, at the append or when the session is created.</summary>
+    public static string CudaUnusable(InferenceOptions config, string detail) => $"CUDA device {config.DeviceId} could not be used: {detail}";
 
     /// <summary>Whether <paramref name="exception"/> is how ONNX Runtime reports a CUDA device, driver or library it cannot use.</summary>
     public static bool IsCudaFailure(Exception exception) =>

@@ -147,7 +147,7 @@ public sealed class OnnxModelSession : IModelRunner, IDisposable
         // when cuda was asked for). A model that ONNX Runtime cannot load at all fails here as a manifest error.
         using SessionOptions cpuOptions = CreateSessionOptions(options);
         InferenceSession session = CreateOnCpu(manifest, cpuOptions, options, probe);
-        return (session, new ProviderChoice(ExecutionProviderSelector.Cpu, $"CUDA device {options.DeviceId} could not be used: creating the session on it failed: {cudaFailure.Message}"));
+        return (session, new ProviderChoice(ExecutionProviderSelector.Cpu, ExecutionProviderSelector.CudaUnusable(options, $"creating the session on it failed: {cudaFailure.Message}")));
     }
 
     private static SessionOptions CreateSessionOptions(InferenceOptions options)
