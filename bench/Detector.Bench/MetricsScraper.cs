@@ -11,6 +11,7 @@ internal sealed class MetricsScraper : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Uri _address;
     private readonly Task _loop;
+    private readonly TaskCompletionSource _firstDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private MetricsScraper(Uri address, TimeSpan every)
     {
@@ -37,11 +38,7 @@ internal sealed class MetricsScraper : IAsyncDisposable
 
         MetricsScraper scraper = new(new Uri($"http://{BenchSettings.Host}:{metricsPort}/metrics"), every);
         // The first scrape is what starts the adapters: wait for it, so that no measured phase runs without them.
-        while (scraper.Scrapes + scraper.Failures == 0 && !scraper._loop.IsCompleted)
-        {
-            await Task.Delay(10);
-        }
-
+        await scraper._firstDone.Task;
         return scraper;
     }
 
@@ -68,6 +65,10 @@ internal sealed class MetricsScraper : IAsyncDisposable
             {
                 Interlocked.Increment(ref _failures);
                 FirstFailure ??= ex.Message;
+            }
+            finally
+            {
+                _firstDone.TrySetResult();
             }
         }
         while (await WaitAsync(timer));
